@@ -1,0 +1,90 @@
+"""Building blocks shared by every data file: bilingual text, source citations, counts."""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+# Word bookmark names allow letters, digits and '_' only, start with a letter and
+# have at most 40 characters; IDs double as bookmark names, so they follow the rule.
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,39}$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+OutputId = Annotated[str, StringConstraints(pattern=r"^[1-9]\.[1-9]$")]  # ASEAN RPA-WPS output "3.1"
+OutcomeId = Annotated[str, StringConstraints(pattern=r"^[1-9]$")]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must never silently drop data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=False)
+
+
+class Text(Strict):
+    """A human-readable text in English and Khmer.
+
+    ``km`` may be missing (rendered as the English text, flagged as translation
+    pending) and is a draft translation until a translator sets ``km_draft: false``.
+    """
+
+    en: str = Field(min_length=1)
+    km: Optional[str] = None
+    km_draft: bool = True
+
+    def get(self, lang: str) -> str:
+        if lang == "km":
+            return self.km if self.km else self.en
+        return self.en
+
+    def missing(self, lang: str) -> bool:
+        return lang == "km" and not self.km
+
+
+class SourceRef(Strict):
+    """Where a fact comes from in the seed documents (shared/seeds/)."""
+
+    file: str = Field(min_length=1, description="seed file name, e.g. 003_465d7293abc2d4a4.txt")
+    line: int = Field(ge=1)
+    line_end: Optional[int] = Field(default=None, ge=1)
+    section: Optional[str] = None
+    note: Optional[str] = None
+
+    def label(self) -> str:
+        lines = f"{self.line}" + (f"-{self.line_end}" if self.line_end else "")
+        sec = f"§{self.section}, " if self.section else ""
+        return f"{sec}{self.file}:{lines}"
+
+
+class SexCount(Strict):
+    """Counts disaggregated by sex, exactly as a source gives them (they may not add up)."""
+
+    total: Optional[int] = Field(default=None, ge=0)
+    female: Optional[int] = Field(default=None, ge=0)
+    male: Optional[int] = Field(default=None, ge=0)
+    # Set when a source's figures do not add up: validation then reports the
+    # discrepancy as a warning instead of an error, every time, and renders this note.
+    discrepancy_note: Optional[str] = None
+
+    def inconsistency(self) -> Optional[str]:
+        if None in (self.total, self.female, self.male):
+            return None
+        if self.female + self.male != self.total:
+            return f"female {self.female} + male {self.male} = {self.female + self.male}, but total is {self.total}"
+        return None
+
+
+def normalise_output_id(value: object) -> object:
+    """Accept 1.1 (a YAML float) or 'Output 1.1' and return '1.1'."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.1f}" if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(?:output\s*)?(\d\.\d)\s*", value, re.I)
+        if m:
+            return m.group(1)
+    return value
+
+
+def normalise_outcome_id(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
