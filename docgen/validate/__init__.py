@@ -1,1 +1,34 @@
+"""Stage 2: validation. ``load_plan`` is the entry point every command uses."""
+from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
+from ..diagnostics import Diagnostic, DocgenError, Severity
+from ..load.plan_dir import load_plan_dir
+from ..model.bundle import Plan
+from .schema import build_plan
+
+
+def load_plan(data_dir: Path, strict: bool = False) -> tuple[Optional[Plan], list[Diagnostic]]:
+    """Load, validate and cross-check plan data. The Plan is None when it has errors."""
+    from .crossref import check_plan
+
+    raw = load_plan_dir(Path(data_dir))
+    plan, diags = build_plan(raw)
+    if plan is not None:
+        diags += check_plan(plan, strict=strict)
+    if strict:
+        diags = [d if d.severity is Severity.ERROR else
+                 Diagnostic(d.file, d.line, d.col, d.path, d.message, d.hint, Severity.ERROR, d.code) for d in diags]
+    if any(d.severity is Severity.ERROR for d in diags):
+        return None, diags
+    return plan, diags
+
+
+def require_plan(data_dir: Path) -> tuple[Plan, list[Diagnostic]]:
+    """For commands that need a valid plan: raise DocgenError listing the errors."""
+    plan, diags = load_plan(data_dir)
+    if plan is None:
+        raise DocgenError([d for d in diags if d.severity is Severity.ERROR])
+    return plan, diags

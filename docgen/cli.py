@@ -1,0 +1,120 @@
+"""The ``docgen`` command line.
+
+Exit status: 0 success, 1 invalid input or failed build, 2 usage error.
+Problems in the user's input are printed as diagnostics, never as tracebacks
+(set DOCGEN_DEBUG=1 to see one for an internal error).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from .diagnostics import DocgenError, Severity
+
+DEFAULT_DATA = Path("plan_data")
+DEFAULT_OUT = Path("build")
+DOCS = ("nap", "tor", "consultations")
+LANGS = ("en", "km", "en-km")
+FORMATS = ("docx", "pdf")
+
+
+def _add_data(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA, metavar="DIR",
+                   help="plan data folder (default: plan_data)")
+
+
+def _csv(choices):
+    def parse(text: str) -> list[str]:
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        bad = [t for t in items if t not in choices]
+        if bad or not items:
+            raise argparse.ArgumentTypeError(f"expected one or more of {', '.join(choices)} (comma-separated), got {text!r}")
+        return items
+    return parse
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="docgen", description=__doc__.splitlines()[0] + " Drafts Cambodia's NAP-WPS.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check plan data and report every problem")
+    _add_data(p)
+    p.add_argument("--strict", action="store_true", help="treat warnings (draft Khmer included) as errors")
+    p.set_defaults(func="docgen.validate.cli:run")
+
+    p = sub.add_parser("export", help="print the validated plan for other tools")
+    p.add_argument("format", choices=["json"])
+    _add_data(p)
+    p.set_defaults(func="docgen.export:run")
+
+    p = sub.add_parser("build", help="build documents into build/<version>/")
+    _add_data(p)
+    p.add_argument("--doc", type=_csv(DOCS), default=list(DOCS), help="nap,tor,consultations (default: all)")
+    p.add_argument("--lang", type=_csv(LANGS), default=list(LANGS), help="en,km,en-km (default: all)")
+    p.add_argument("--format", type=_csv(FORMATS), default=list(FORMATS), help="docx,pdf (default: both)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output root (default: build)")
+    p.add_argument("--carry-comments", action="store_true",
+                   help="put open feedback items back into the DOCX as Word comments on their actions")
+    p.set_defaults(func="docgen.build:run")
+
+    p = sub.add_parser("harvest", help="collect reviewers' comments and tracked changes from DOCX files")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--round", required=True, metavar="NAME", help="consultation/review round, e.g. round1")
+    _add_data(p)
+    p.set_defaults(func="docgen.review.harvest:run")
+
+    p = sub.add_parser("release", help="freeze the current version: snapshot its plan data")
+    _add_data(p)
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR")
+    p.set_defaults(func="docgen.versions.cli:release")
+
+    p = sub.add_parser("diff", help="change log between two versions, by stable ID")
+    p.add_argument("old", metavar="OLD", help="a released version, or a plan data folder")
+    p.add_argument("new", metavar="NEW", help="a released version, or a plan data folder")
+    _add_data(p)
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR")
+    p.set_defaults(func="docgen.versions.cli:diff")
+
+    p = sub.add_parser("redline", help="DOCX with native tracked changes from OLD to NEW")
+    p.add_argument("old", metavar="OLD")
+    p.add_argument("new", metavar="NEW")
+    p.add_argument("--lang", choices=["en", "km"], default="en")
+    _add_data(p)
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR")
+    p.set_defaults(func="docgen.versions.cli:redline")
+    return parser
+
+
+def print_diagnostics(diags, stream=sys.stderr) -> None:
+    for d in sorted(diags, key=lambda d: d.sort_key()):
+        print(d.format(), file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    module_name, func_name = args.func.split(":")
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+        return int(func(args) or 0)
+    except DocgenError as exc:
+        print_diagnostics(exc.diagnostics)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an internal bug, not bad input
+        if os.environ.get("DOCGEN_DEBUG"):
+            raise
+        print(f"docgen: internal error: {type(exc).__name__}: {exc}\n"
+              f"    hint: this is a bug in docgen; rerun with DOCGEN_DEBUG=1 for details and report it",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
