@@ -1,9 +1,419 @@
-"""Stage 2b: checks across records (IDs, references, coverage, counts, dates)."""
+"""Stage 2b: checks across records: IDs, references, coverage, counts, dates, Khmer.
+
+Each check yields Diagnostics located through ``plan.origin(record)``. Source
+inconsistencies that the data acknowledges (``discrepancy_note``,
+``retained_because``) stay visible as warnings; unacknowledged ones are errors.
+"""
 from __future__ import annotations
 
-from ..diagnostics import Diagnostic
+import os
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from pydantic import BaseModel
+
+from ..diagnostics import Diagnostic, Severity, did_you_mean, format_path
 from ..model.bundle import Plan
+from ..model.common import SexCount, SourceRef, Text
+
+WARN = Severity.WARNING
+
+
+class Reporter:
+    """Collects diagnostics located at (record, sub-path)."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.out: list[Diagnostic] = []
+
+    def at(self, record: object, sub: tuple, message: str, *, hint: str = "",
+           severity: Severity = Severity.ERROR, code: str = "") -> None:
+        origin = self.plan.origin(record)
+        if origin is None:
+            file, line, col, loc = str(self.plan.root), None, None, sub
+        else:
+            file, line, col = origin.where(*sub)
+            loc = origin.loc + tuple(sub)
+        self.out.append(Diagnostic(file, line, col, format_path(loc), message, hint=hint,
+                                   severity=severity, code=code))
+
+
+def _ref_hint(value: str, known: Iterable[str], what: str) -> str:
+    known = sorted(known)
+    guess = did_you_mean(value, known)
+    if guess:
+        return guess
+    listing = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
+    return f"known {what}: {listing}" if known else f"no {what} are defined yet"
+
+
+# --- IDs --------------------------------------------------------------------
+
+
+def _all_ids(plan: Plan) -> Iterator[tuple[str, object, tuple, str]]:
+    """(id, record, sub-path, kind) for everything a reviewer can point at."""
+    for kind in ("pillars", "outcomes", "outputs", "institutions", "themes", "actions", "sections", "glossary"):
+        for rec in getattr(plan, kind):
+            yield rec.id, rec, ("id",), kind
+    for action in plan.actions:
+        for i, ind in enumerate(action.indicators):
+            yield ind.id, action, ("indicators", i, "id"), "indicators"
+    for c in plan.consultations:
+        yield c.id, c, ("id",), "consultations"
+        for i, f in enumerate(c.feedback):
+            yield f.id, c, ("feedback", i, "id"), "feedback"
+
+
+# Namespaces in which IDs must be unique. Anchors (bookmarks) share one namespace.
+_NAMESPACE = {"pillars": "anchor", "outcomes": "outcome", "outputs": "output", "institutions": "institution",
+              "themes": "anchor", "actions": "anchor", "sections": "anchor", "glossary": "glossary",
+              "indicators": "anchor", "consultations": "anchor", "feedback": "anchor"}
+
+
+def check_unique_ids(r: Reporter) -> None:
+    first: dict[tuple[str, str], tuple[object, tuple]] = {}
+    for ident, rec, sub, kind in _all_ids(r.plan):
+        key = (_NAMESPACE[kind], ident)
+        if key in first:
+            frec, fsub = first[key]
+            origin = r.plan.origin(frec)
+            where = "{}:{}".format(*origin.where(*fsub)[:2]) if origin else "elsewhere"
+            r.at(rec, sub, f"duplicate ID '{ident}' (first defined at {where})",
+                 hint="IDs must be unique: renumber this one", code="duplicate-id")
+        else:
+            first[key] = (rec, sub)
+
+
+# --- references ----------------------------------------------------------------
+
+
+def _institution_resolver(plan: Plan):
+    aliases = {alias: inst.id for inst in plan.institutions for alias in inst.aliases}
+
+    def check(r: Reporter, rec: object, sub: tuple, ref: str) -> None:
+        if ref in plan.institution:
+            return
+        if ref in aliases:
+            r.at(rec, sub, f"'{ref}' is another spelling of institution '{aliases[ref]}'",
+                 hint=f"write '{aliases[ref]}'", severity=WARN, code="alias")
+            return
+        r.at(rec, sub, f"unknown institution '{ref}'", hint=_ref_hint(ref, plan.institution, "institutions"),
+             code="unknown-ref")
+    return check
+
+
+def check_frame(r: Reporter) -> None:
+    p = r.plan
+    for oc in p.outcomes:
+        if oc.pillar not in p.pillar:
+            r.at(oc, ("pillar",), f"unknown pillar '{oc.pillar}'", hint=_ref_hint(oc.pillar, p.pillar, "pillars"))
+    for out in p.outputs:
+        if out.outcome not in p.outcome:
+            r.at(out, ("outcome",), f"unknown strategic outcome '{out.outcome}'",
+                 hint=_ref_hint(out.outcome, p.outcome, "outcomes"))
+        elif not out.id.startswith(out.outcome + "."):
+            r.at(out, ("outcome",), f"output {out.id} is numbered under outcome {out.id.split('.')[0]}, "
+                 f"but its outcome is {out.outcome}")
+
+
+def check_actions(r: Reporter) -> None:
+    p = r.plan
+    inst = _institution_resolver(p)
+    valid_outputs = ", ".join(sorted(p.output))
+    for a in p.actions:
+        if a.pillar not in p.pillar:
+            r.at(a, ("pillar",), f"unknown pillar '{a.pillar}'", hint=_ref_hint(a.pillar, p.pillar, "pillars"),
+                 code="unknown-ref")
+        oc = p.outcome.get(a.outcome)
+        if oc is None:
+            r.at(a, ("outcome",), f"unknown strategic outcome '{a.outcome}'",
+                 hint=f"valid outcomes: {', '.join(sorted(p.outcome))}", code="unknown-ref")
+        elif oc.pillar != a.pillar:
+            pillars = [o.id for o in p.outcomes if o.pillar == a.pillar]
+            r.at(a, ("outcome",), f"strategic outcome {a.outcome} belongs to pillar '{oc.pillar}', not '{a.pillar}'",
+                 hint=f"pillar '{a.pillar}' has outcome(s) {', '.join(pillars) or 'none'}", code="mismatch")
+        seen = set()
+        for i, out_id in enumerate(a.asean_outputs):
+            if out_id in seen:
+                r.at(a, ("asean_outputs", i), f"output {out_id} is listed twice", severity=WARN)
+            seen.add(out_id)
+            out = p.output.get(out_id)
+            if out is None:
+                r.at(a, ("asean_outputs", i), f"unknown ASEAN RPA-WPS output '{out_id}'",
+                     hint=f"valid outputs: {valid_outputs}", code="unknown-ref")
+            elif oc is not None and out.outcome != a.outcome:
+                r.at(a, ("asean_outputs", i), f"output {out_id} belongs to strategic outcome {out.outcome}, "
+                     f"not {a.outcome}", hint="check the action's outcome or the output number", code="mismatch")
+        for field in ("lead", "partners"):
+            for i, ref in enumerate(getattr(a, field)):
+                inst(r, a, (field, i), ref)
+        both = set(a.lead) & set(a.partners)
+        if both:
+            r.at(a, ("partners",), f"{', '.join(sorted(both))} listed as both lead and partner", severity=WARN)
+        for i, t in enumerate(a.themes):
+            if t not in p.theme:
+                r.at(a, ("themes", i), f"unknown theme '{t}'", hint=_ref_hint(t, p.theme, "themes"), code="unknown-ref")
+        _check_citation(r, a)
+
+
+_CITATION = re.compile(r"ASEAN\s+RPA(?P<wps>[- ]?WPS)?\s+Output\s+(?P<first>\d\.\d)(?P<rest>(?:\s*(?:,|and)\s*(?:Output\s+)?\d\.\d)*)", re.I)
+_CANONICAL = re.compile(r"ASEAN RPA-WPS Output \d\.\d(?: and Output \d\.\d)*")
+
+
+def _check_citation(r: Reporter, a) -> None:
+    """The report's own citation must name the outputs we map; typos are reported, not hidden."""
+    cited = a.source.cited_as
+    if not cited:
+        return
+    m = _CITATION.search(cited)
+    if not m:
+        r.at(a, ("source", "cited_as"), f"cannot read an ASEAN RPA-WPS output in citation '{cited}'",
+             hint="copy the citation exactly as the source prints it, e.g. 'ASEAN RPA-WPS Output 1.1'")
+        return
+    numbers = [m.group("first")] + re.findall(r"\d\.\d", m.group("rest") or "")
+    if sorted(numbers) != sorted(a.asean_outputs):
+        r.at(a, ("asean_outputs",), f"outputs {', '.join(a.asean_outputs)} differ from the source's citation "
+             f"'{cited}' ({', '.join(numbers)})", hint="map the action to the outputs its source cites", code="citation")
+    if not _CANONICAL.fullmatch(cited.strip()):
+        r.at(a, ("source", "cited_as"), f"source citation '{cited}' is mistyped; read as output(s) "
+             f"{', '.join(numbers)}", hint="nothing to fix in the data: the typo is the source's",
+             severity=WARN, code="citation-typo")
+
+
+def check_coverage(r: Reporter) -> None:
+    p = r.plan
+    covered = {o for a in p.actions if a.status != "dropped" for o in a.asean_outputs}
+    for out in p.outputs:
+        if out.id not in covered:
+            r.at(out, ("id",), f"ASEAN RPA-WPS output {out.id} has no action",
+                 hint="add an action citing it, or leave it uncovered on purpose", severity=WARN, code="coverage")
+
+
+def check_glossary(r: Reporter) -> None:
+    p = r.plan
+    ids = {g.id for g in p.glossary}
+    for g in p.glossary:
+        for i, ref in enumerate(g.see_also):
+            if ref not in ids:
+                r.at(g, ("see_also", i), f"unknown glossary term '{ref}'", hint=_ref_hint(ref, ids, "terms"))
+    # Term consistency: where a reviewed Khmer text translates a glossary term, it uses the term base.
+    terms = [(g, re.compile(rf"\b{re.escape(g.en)}\b", re.I)) for g in p.glossary if g.km and not g.km_draft]
+    for a in p.actions:
+        if a.text.km and not a.text.km_draft:
+            for g, pattern in terms:
+                if pattern.search(a.text.en) and g.km not in a.text.km:
+                    r.at(a, ("text", "km"), f"Khmer text does not use the glossary term '{g.km}' for '{g.en}'",
+                         hint="use the agreed term, or update the glossary", severity=WARN, code="glossary")
+
+
+def check_metadata(r: Reporter) -> None:
+    md = r.plan.metadata
+    if md.period.end < md.period.start:
+        r.at(md, ("period",), f"plan period ends ({md.period.end}) before it starts ({md.period.start})")
+    inst = _institution_resolver(r.plan)
+    inst(r, md, ("issuing_ministry",), md.issuing_ministry)
+    for i, ref in enumerate(md.supported_by):
+        inst(r, md, ("supported_by", i), ref)
+
+
+def check_dates(r: Reporter) -> None:
+    p = r.plan
+    period = p.metadata.period
+    for a in p.actions:
+        tf = a.timeframe
+        if tf:
+            if tf.end < tf.start:
+                r.at(a, ("timeframe",), f"timeframe ends ({tf.end}) before it starts ({tf.start})")
+            elif tf.start < period.start or tf.end > period.end:
+                r.at(a, ("timeframe",), f"timeframe {tf.start}-{tf.end} falls outside the plan period "
+                     f"{period.start}-{period.end}", hint="adjust the timeframe or the plan period")
+        for i, ind in enumerate(a.indicators):
+            base, target = ind.baseline, ind.target
+            if base and base.year and base.year > p.metadata.date.year:
+                r.at(a, ("indicators", i, "baseline", "year"), f"baseline year {base.year} is after the plan date "
+                     f"{p.metadata.date}")
+            if target:
+                if target.year < period.start or target.year > period.end:
+                    r.at(a, ("indicators", i, "target", "year"), f"target year {target.year} is outside the plan "
+                         f"period {period.start}-{period.end}", severity=WARN)
+                if base and base.year and target.year < base.year:
+                    r.at(a, ("indicators", i, "target", "year"), f"target year {target.year} is before the baseline "
+                         f"year {base.year}")
+                if target.value is None and target.text is None:
+                    r.at(a, ("indicators", i, "target"), "target has neither a value nor a text")
+            if base:
+                _check_baseline(r, a, ("indicators", i, "baseline"), base)
+
+
+def _check_baseline(r: Reporter, a, sub: tuple, base) -> None:
+    if base.alternatives and not base.retained_because:
+        figures = ", ".join(f"{f.value:g} ({f.source.label()})" for f in base.alternatives)
+        r.at(a, sub, f"sources disagree ({base.value:g} vs {figures}) and the record does not say why "
+             f"{base.value:g} is used", hint="add 'retained_because:' explaining the choice", code="conflict")
+    elif base.alternatives:
+        figures = ", ".join(f"{f.value:g} ({f.source.label()})" for f in base.alternatives)
+        r.at(a, sub, f"sources disagree: {base.value:g} ({base.source.label()}) is used; also reported: {figures}",
+             severity=WARN, code="conflict")
+    if base.unit == "percent" and not 0 <= base.value <= 100:
+        r.at(a, sub + ("value",), f"percentage {base.value:g} is outside 0-100")
+    for path, counts in _walk_counts(base, sub):
+        _check_counts(r, a, path, counts)
+
+
+# --- sex-disaggregated counts, anywhere ----------------------------------------
+
+
+def _walk_counts(obj: object, sub: tuple) -> Iterator[tuple[tuple, SexCount]]:
+    if isinstance(obj, SexCount):
+        yield sub, obj
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from _walk_counts(getattr(obj, name), sub + (name,))
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from _walk_counts(item, sub + (i,))
+
+
+def _check_counts(r: Reporter, rec: object, sub: tuple, counts: SexCount) -> None:
+    problem = counts.inconsistency()
+    if problem is None:
+        return
+    if counts.discrepancy_note:
+        r.at(rec, sub, f"figures do not add up: {problem} (as in the source; {counts.discrepancy_note})",
+             severity=WARN, code="counts")
+    else:
+        r.at(rec, sub, f"figures do not add up: {problem}",
+             hint="correct the figure, or if the source prints it so, keep it and add 'discrepancy_note:' "
+                  "saying which figure is retained", code="counts")
+
+
+# --- Khmer ----------------------------------------------------------------------
+
+
+def _walk_texts(obj: object, sub: tuple) -> Iterator[tuple[tuple, Text]]:
+    if isinstance(obj, Text):
+        yield sub, obj
+        return
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from _walk_texts(getattr(obj, name), sub + (name,))
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from _walk_texts(item, sub + (i,))
+
+
+def _records(plan: Plan) -> Iterator[object]:
+    yield plan.metadata
+    for kind in ("pillars", "outcomes", "outputs", "institutions", "themes", "actions", "sections", "consultations"):
+        yield from getattr(plan, kind)
+    if plan.tor is not None:
+        yield plan.tor
+
+
+_KHMER = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]")
+
+
+def check_khmer(r: Reporter, strict: bool) -> None:
+    """Missing Khmer is a warning per text; draft translations are summed up per file
+    (listed one by one with --strict, where they are errors)."""
+    drafts: dict[str, list[int]] = {}
+    for rec in _records(r.plan):
+        for sub, text in _walk_texts(rec, ()):
+            if not text.km:
+                r.at(rec, sub, "Khmer text missing: the English text will show, flagged as translation pending",
+                     hint="add 'km:' (a draft translation is fine: km_draft: true)", severity=WARN, code="km-missing")
+            elif not _KHMER.search(text.km):
+                r.at(rec, sub + ("km",), "'km' holds no Khmer script", hint="write the Khmer text here",
+                     severity=WARN, code="km-script")
+            elif text.km_draft:
+                if strict:
+                    r.at(rec, sub + ("km",), "Khmer text is a draft translation",
+                         hint="have it reviewed, then set km_draft: false", severity=WARN, code="km-draft")
+                else:
+                    origin = r.plan.origin(rec)
+                    if origin:
+                        file, line, _ = origin.where(*sub, "km")
+                        drafts.setdefault(file, []).append(line or 0)
+    for file, lines in sorted(drafts.items()):
+        r.out.append(Diagnostic(file, min(lines), None, "", f"{len(lines)} Khmer text(s) are draft translations",
+                                hint="run 'docgen validate --strict' to list each one", severity=WARN, code="km-draft"))
+    for g in r.plan.glossary:
+        if not g.km:
+            r.at(g, ("km",), f"glossary term '{g.en}' has no Khmer", severity=WARN, code="km-missing")
+
+
+# --- sources ------------------------------------------------------------------
+
+
+def _seeds_dir(plan: Plan) -> Optional[Path]:
+    env = os.environ.get("DOCGEN_SEEDS")
+    candidates = [Path(env)] if env else []
+    candidates += [plan.root.resolve().parent / "seeds", plan.root.resolve().parent.parent / "shared" / "seeds"]
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+def check_sources(r: Reporter) -> None:
+    """Every cited seed file exists and the cited line is inside it (when the seeds are at hand)."""
+    seeds = _seeds_dir(r.plan)
+    if seeds is None:
+        return
+    line_counts: dict[str, Optional[int]] = {}
+
+    def lines_in(name: str) -> Optional[int]:
+        if name not in line_counts:
+            path = seeds / name
+            line_counts[name] = path.read_bytes().count(b"\n") + 1 if path.is_file() else None
+        return line_counts[name]
+
+    for rec in _records(r.plan):
+        for sub, ref in _walk_sources(rec, ()):
+            total = lines_in(ref.file)
+            if total is None:
+                known = sorted(p.name for p in seeds.iterdir() if p.is_file())
+                r.at(rec, sub + ("file",), f"source file '{ref.file}' is not among the seeds",
+                     hint=_ref_hint(ref.file, known, "seed files"), code="source")
+            elif ref.line > total or (ref.line_end or 0) > total:
+                r.at(rec, sub + ("line",), f"line {max(ref.line, ref.line_end or 0)} is past the end of "
+                     f"{ref.file} ({total} lines)", code="source")
+
+
+def _walk_sources(obj: object, sub: tuple) -> Iterator[tuple[tuple, SourceRef]]:
+    if isinstance(obj, SourceRef):
+        yield sub, obj
+        return
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from _walk_sources(getattr(obj, name), sub + (name,))
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from _walk_sources(item, sub + (i,))
 
 
 def check_plan(plan: Plan, strict: bool = False) -> list[Diagnostic]:
-    return []  # filled in by the cross-reference work in progress
+    r = Reporter(plan)
+    check_unique_ids(r)
+    check_metadata(r)
+    check_frame(r)
+    check_actions(r)
+    check_coverage(r)
+    check_glossary(r)
+    check_dates(r)
+    check_khmer(r, strict)
+    check_sources(r)
+    # Actions' baselines are checked above, consultations in their own module.
+    skip = {id(x) for x in [*plan.actions, *plan.consultations]}
+    for rec in _records(plan):
+        if id(rec) in skip:
+            continue
+        for sub, counts in _walk_counts(rec, ()):
+            _check_counts(r, rec, sub, counts)
+    try:
+        from .consultations import check_consultations, check_tor
+    except ImportError:  # the consultation checks live in their own module
+        pass
+    else:
+        r.out += check_consultations(plan)
+        r.out += check_tor(plan)
+    return r.out

@@ -1,0 +1,45 @@
+# docgen: `make install` once, then `make draft` after every change to plan_data/.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DATA   ?= plan_data
+# Debian packages: Khmer OS fonts (government convention), poppler (PDF checks in tests),
+# LibreOffice Writer + UNO (opens every DOCX in tests, scripts a reviewer).
+APT_PACKAGES := fonts-khmeros poppler-utils libreoffice-writer python3-uno
+
+.PHONY: install system-deps draft validate test bench clean
+
+install: system-deps $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+# Best effort: needs root and apt-get. Without them docgen still works (Noto Sans Khmer
+# from PyPI replaces Khmer OS in PDFs) and the LibreOffice tests are skipped.
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "installing system packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "note: not installing $$missing (needs root and apt-get); see README"; \
+	fi
+
+draft: install
+	$(BIN)/docgen build --data $(DATA)
+
+validate: install
+	$(BIN)/docgen validate --data $(DATA)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/bench_build.py
+
+clean:
+	rm -rf build
