@@ -88,7 +88,8 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def print_diagnostics(diags, stream=sys.stderr) -> None:
+def print_diagnostics(diags, stream=None) -> None:
+    stream = stream or sys.stderr
     for d in sorted(diags, key=lambda d: d.sort_key()):
         print(d.format(), file=stream)
 
