@@ -1,4 +1,9 @@
-"""Terms of Reference of the NAP-WPS coordination mechanism (report §8.2, §8.3, §6.2.3)."""
+"""Terms of Reference of the NAP-WPS coordination mechanism (report §8.2, §8.3, §6.2.3).
+
+Where the sources decide nothing (who chairs a body, how often it meets), the
+data holds a :class:`Placeholder` and the draft shows it as a visible
+placeholder for the secretariat to decide.
+"""
 from __future__ import annotations
 
 from typing import Literal, Optional, Union
@@ -22,6 +27,11 @@ class Member(Strict):
     note: Optional[Text] = None
 
 
+class Responsibility(Strict):
+    text: Text
+    source: Optional[SourceRef] = None
+
+
 class Body(Strict):
     id: Id
     name: Text
@@ -30,18 +40,41 @@ class Body(Strict):
     chair: Union[list[Id], Placeholder]
     secretariat: Union[list[Id], Placeholder]
     members: list[Member] = []
-    responsibilities: list[Text] = []
+    # What the sources leave open about membership (e.g. which CSOs), if anything.
+    membership_open: Optional[Placeholder] = None
+    responsibilities: list[Responsibility] = []
     meetings: Union[Text, Placeholder]
     decision_making: Union[Text, Placeholder]
+    reports_to: Union[list[Id], Placeholder, None] = None  # IDs of other bodies
     sources: list[SourceRef] = []
+
+
+class Principle(Strict):
+    """A sourced statement in a free section (background, reporting...)."""
+
+    text: Text
+    source: Optional[SourceRef] = None
 
 
 class TermsOfReference(Strict):
+    id: Id = "ToR"
     title: Text
-    background: list[Text] = Field(min_length=1)
+    background: list[Principle] = Field(min_length=1)
     purpose: Text
-    objectives: list[Text] = []
+    objectives: list[Principle] = Field(min_length=1)
     bodies: list[Body] = Field(min_length=1)
-    reporting: list[Union[Text, Placeholder]] = []
-    duration_review: Union[Text, Placeholder]
+    reporting: list[Union[Principle, Placeholder]] = Field(min_length=1)
+    duration_review: list[Union[Principle, Placeholder]] = Field(min_length=1)
     sources: list[SourceRef] = []
+
+    def placeholders(self) -> list[Placeholder]:
+        """Every placeholder, in document order (for tests and a 'to decide' list)."""
+        out: list[Placeholder] = []
+        for b in self.bodies:
+            for v in (b.chair, b.secretariat, b.membership_open, b.meetings, b.decision_making, b.reports_to):
+                if isinstance(v, Placeholder):
+                    out.append(v)
+        for item in [*self.reporting, *self.duration_review]:
+            if isinstance(item, Placeholder):
+                out.append(item)
+        return out
