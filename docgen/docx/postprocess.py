@@ -1,0 +1,189 @@
+"""Fix-ups on pandoc's DOCX that a reference.docx cannot express.
+
+- section breaks from the Lua filter get the page size, margins, header and footer;
+- Khmer runs get the complex-script language (pandoc only writes ``w:lang/@w:val``);
+- bookmark names are checked (Word accepts ``[A-Za-z][A-Za-z0-9_]{0,39}``, no duplicates);
+- document properties are rewritten from the DocMeta, dated ``meta.date``;
+- the package is re-zipped with fixed timestamps, so the same input gives the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+from docgen.diagnostics import Diagnostic, DocgenError
+from docgen.docmeta import DocMeta
+
+from .ooxml import CT_NS, REL_NS, child, parse, serialize, w
+from .reference import page_geometry, section_properties
+from .zipio import write_zip
+
+BOOKMARK_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+# Characters XML 1.0 cannot carry; metadata from data must not break the part.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _is_bookmark_end_only(el) -> bool:
+    return el.tag == w("bookmarkEnd")
+
+
+def fix_sections(body, style: dict) -> None:
+    geometry = page_geometry(style)
+    final = body.find(w("sectPr"))
+    breaks = [s for s in body.iter(w("sectPr")) if s is not final]
+    for sect in breaks:
+        size = sect.find(w("pgSz"))
+        landscape = size is not None and size.get(w("orient")) == "landscape"
+        sect.getparent().replace(sect, section_properties(geometry, landscape=landscape))
+    # A landscape block at the very end would leave an empty portrait section (a blank
+    # page): make the final section itself landscape instead.
+    tail = [el for el in body if el is not final and not _is_bookmark_end_only(el)]
+    if tail and tail[-1].tag == w("p"):
+        sect = tail[-1].find(f"{w('pPr')}/{w('sectPr')}")
+        if sect is not None and len(tail[-1]) == 1:
+            body.remove(tail[-1])
+            body.replace(final, sect)
+
+
+def fix_khmer_runs(root) -> None:
+    # pandoc writes <w:lang w:val="km"/>; Word and LibreOffice take Khmer's language
+    # from the complex-script slot, so set w:bidi too.
+    for lang in root.iter(w("lang")):
+        val = lang.get(w("val"), "")
+        if val == "km" or val.startswith("km-"):
+            lang.set(w("val"), "km-KH")
+            lang.set(w("bidi"), "km-KH")
+
+
+def check_bookmarks(root) -> None:
+    seen: dict[str, int] = {}
+    problems: list[Diagnostic] = []
+    for bm in root.iter(w("bookmarkStart")):
+        name = bm.get(w("name"), "")
+        seen[name] = seen.get(name, 0) + 1
+        if not BOOKMARK_RE.match(name):
+            problems.append(Diagnostic(
+                "", None, None, "", f"id '{name}' cannot be a Word bookmark name",
+                hint="IDs match ^[A-Za-z][A-Za-z0-9_]{0,39}$ (see DEVELOPERS.md)",
+                code="bad-bookmark"))
+    for name, count in seen.items():
+        if count > 1:
+            problems.append(Diagnostic("", None, None, "",
+                                       f"id '{name}' is used {count} times in one document",
+                                       hint="each heading/div id must be unique",
+                                       code="duplicate-bookmark"))
+    if problems:
+        raise DocgenError(problems)
+
+
+def fix_table_headers(root) -> None:
+    # pandoc marks header rows with w:tblHeader already; make sure the style-less case
+    # and older pandocs do too: a row made of header cells repeats on every page.
+    for tbl in root.iter(w("tbl")):
+        style = tbl.find(f"{w('tblPr')}/{w('tblStyle')}")
+        if style is None or style.get(w("val")) != "Table":
+            continue
+        look = tbl.find(f"{w('tblPr')}/{w('tblLook')}")
+        first = tbl.find(w("tr"))
+        if first is None or look is None or look.get(w("firstRow")) != "1":
+            continue
+        trpr = first.find(w("trPr"))
+        if trpr is None:
+            trpr = etree.Element(w("trPr"))
+            first.insert(0, trpr)
+        child(trpr, "tblHeader")
+
+
+def _clean(text: str) -> str:
+    return _XML_BAD.sub("", str(text))
+
+
+def _w3cdtf(date: dt.date) -> str:
+    return f"{date.isoformat()}T00:00:00Z"
+
+
+def core_xml(meta: DocMeta) -> bytes:
+    lang = "km-KH" if meta.lang == "km" else "en-US"
+    fields = [
+        ("dc:title", meta.title), ("dc:subject", meta.subject), ("dc:creator", meta.author),
+        ("cp:keywords", ", ".join(meta.keywords)), ("dc:language", lang),
+        ("cp:lastModifiedBy", meta.author), ("cp:version", meta.version),
+        ("cp:contentStatus", meta.status),
+    ]
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
+           ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
+           ' xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">']
+    for tag, value in fields:
+        out.append(f"<{tag}>{escape(_clean(value))}</{tag}>")
+    stamp = _w3cdtf(meta.date)
+    out.append(f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+               f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>')
+    out.append("</cp:coreProperties>")
+    return "".join(out).encode("utf-8")
+
+
+def custom_xml(meta: DocMeta) -> bytes:
+    props = {"version": meta.version, "status": meta.status, "language": meta.lang,
+             "document": meta.doc}
+    props.update({str(k): str(v) for k, v in meta.properties.items()})
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"'
+           ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">']
+    for pid, name in enumerate(sorted(props), start=2):  # pid 0 and 1 are reserved
+        out.append(f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}"'
+                   f' name="{escape(_clean(name), {chr(34): "&quot;"})}">'
+                   f"<vt:lpwstr>{escape(_clean(props[name]))}</vt:lpwstr></property>")
+    out.append("</Properties>")
+    return "".join(out).encode("utf-8")
+
+
+def _ensure_custom_props_wired(parts: dict[str, bytes]) -> None:
+    ct = parse(parts["[Content_Types].xml"])
+    if not any(o.get("PartName") == "/docProps/custom.xml" for o in ct):
+        ov = etree.SubElement(ct, f"{{{CT_NS}}}Override")
+        ov.set("PartName", "/docProps/custom.xml")
+        ov.set("ContentType", "application/vnd.openxmlformats-officedocument.custom-properties+xml")
+        parts["[Content_Types].xml"] = serialize(ct)
+    rels = parse(parts["_rels/.rels"])
+    kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+    if not any(r.get("Type") == kind for r in rels):
+        ids = {r.get("Id") for r in rels}
+        n = 1
+        while f"rId{n}" in ids:
+            n += 1
+        rel = etree.SubElement(rels, f"{{{REL_NS}}}Relationship")
+        rel.set("Id", f"rId{n}")
+        rel.set("Type", kind)
+        rel.set("Target", "docProps/custom.xml")
+        parts["_rels/.rels"] = serialize(rels)
+
+
+def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
+    try:
+        src = zipfile.ZipFile(io.BytesIO(docx_bytes))
+        parts = {name: src.read(name) for name in src.namelist()}
+    except zipfile.BadZipFile as exc:
+        raise DocgenError(f"pandoc produced an unreadable DOCX: {exc}") from None
+    doc = parse(parts["word/document.xml"])
+    body = doc.find(w("body"))
+    fix_sections(body, style)
+    fix_khmer_runs(doc)
+    check_bookmarks(doc)
+    fix_table_headers(doc)
+    parts["word/document.xml"] = serialize(doc)
+    for name in [n for n in parts if re.fullmatch(r"word/(header|footer)\d+\.xml", n)]:
+        part = parse(parts[name])
+        fix_khmer_runs(part)
+        parts[name] = serialize(part)
+    parts["docProps/core.xml"] = core_xml(meta)
+    parts["docProps/custom.xml"] = custom_xml(meta)
+    _ensure_custom_props_wired(parts)
+    buf = io.BytesIO()
+    write_zip(buf, parts, meta.date)
+    return buf.getvalue()

@@ -1,0 +1,499 @@
+"""Build the reference.docx that gives pandoc's DOCX its Word styles, page setup,
+header and footer, all from ``docgen/style/style.yaml``.
+
+We start from pandoc's own default reference.docx (so every style pandoc emits exists)
+and edit its parts with lxml. Results are cached per (style.yaml bytes, language,
+header text, footer labels): a build of six documents makes each variant once.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+
+import yaml
+from lxml import etree
+
+from docgen.diagnostics import DocgenError
+from docgen.docmeta import DocMeta
+
+from .ooxml import CT_NS, R_NS, REL_NS, W_NS, child, parse, remove, serialize, w
+from .zipio import write_zip
+
+STYLE_YAML = Path(__file__).resolve().parent.parent / "style" / "style.yaml"
+# Bump when the builder changes, so stale cached references are not reused.
+BUILDER_VERSION = "3"
+
+HEADER_REL_ID = "rIdDocgenHeader1"
+FOOTER_REL_ID = "rIdDocgenFooter1"
+THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
+COLOR_THEME_ATTRS = ("themeColor", "themeShade", "themeTint")
+
+PAGE_SIZES_MM = {"A4": (210, 297), "Letter": (215.9, 279.4)}
+
+
+# --------------------------------------------------------------------------- style.yaml
+def load_style(path: Path = STYLE_YAML) -> dict:
+    """style.yaml as a dict, checked for the keys the DOCX backend reads."""
+    try:
+        data = yaml.safe_load(path.read_bytes())
+    except (OSError, yaml.YAMLError) as exc:
+        raise DocgenError(f"{path}: cannot read the style definition: {exc}") from None
+    required = {
+        "page": ["size", "margins"],
+        "fonts": ["latin", "khmer"],
+        "colours": ["text", "heading", "table_header_fill", "table_border", "pending"],
+        "sizes": ["body", "small", "title", "subtitle", "heading1", "heading2", "heading3",
+                  "table", "header_footer"],
+        "spacing": ["paragraph_after", "heading_before", "heading_after", "line", "line_khmer"],
+    }
+    if not isinstance(data, dict):
+        raise DocgenError(f"{path}: the style definition must be a mapping")
+    for section, keys in required.items():
+        sec = data.get(section)
+        if not isinstance(sec, dict):
+            raise DocgenError(f"{path}: missing section '{section}'")
+        for key in keys:
+            if key not in sec:
+                raise DocgenError(f"{path}: {section}.{key} is missing")
+    for key in ("body", "heading"):
+        for script in ("latin", "khmer"):
+            if not isinstance(data["fonts"][script].get(key), str):
+                raise DocgenError(f"{path}: fonts.{script}.{key} must be a font name")
+    if data["page"]["size"] not in PAGE_SIZES_MM:
+        raise DocgenError(f"{path}: page.size must be one of {sorted(PAGE_SIZES_MM)}")
+    return data
+
+
+def _twips_from_mm(mm: float) -> int:
+    return round(mm * 1440 / 25.4)
+
+
+def _half_points(pt: float) -> str:
+    return str(round(pt * 2))
+
+
+def _twentieths(pt: float) -> str:
+    return str(round(pt * 20))
+
+
+def _line(multiple: float) -> str:
+    # w:line with lineRule=auto is in 240ths of a line.
+    return str(round(multiple * 240))
+
+
+def page_geometry(style: dict) -> dict[str, int]:
+    """Portrait page size and margins in twips (landscape sections swap w and h)."""
+    wmm, hmm = PAGE_SIZES_MM[style["page"]["size"]]
+    m = style["page"]["margins"]
+    return {
+        "w": _twips_from_mm(wmm), "h": _twips_from_mm(hmm),
+        "top": _twips_from_mm(m["top"]), "bottom": _twips_from_mm(m["bottom"]),
+        "left": _twips_from_mm(m["left"]), "right": _twips_from_mm(m["right"]),
+        "header": 567, "footer": 567,  # 10 mm from the edge
+    }
+
+
+# --------------------------------------------------------------------------- pandoc default
+_default_lock = threading.Lock()
+_default_ref: bytes | None = None
+
+
+def pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def pandoc_default_reference() -> bytes:
+    global _default_ref
+    with _default_lock:
+        if _default_ref is None:
+            try:
+                _default_ref = subprocess.run(
+                    [pandoc_path(), "--print-default-data-file", "reference.docx"],
+                    check=True, capture_output=True, timeout=60).stdout
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise DocgenError(f"cannot run pandoc to get its reference.docx: {exc}") from None
+        return _default_ref
+
+
+# --------------------------------------------------------------------------- styles.xml
+def _fonts(rpr, latin: str, khmer: str) -> None:
+    # Explicit names in every slot; no theme attributes, which would override them.
+    child(rpr, "rFonts", {"ascii": latin, "hAnsi": latin, "eastAsia": latin, "cs": khmer})
+
+
+def _size(rpr, pt: float) -> None:
+    child(rpr, "sz", {"val": _half_points(pt)})
+    child(rpr, "szCs", {"val": _half_points(pt)})
+
+
+def _find_style(styles, style_id: str):
+    for st in styles.findall(w("style")):
+        if st.get(w("styleId")) == style_id:
+            return st
+    return None
+
+
+def _style(styles, style_id: str, name: str, kind: str = "paragraph", based_on: str | None = None,
+           *, custom: bool = True):
+    """Get or create a style; an existing one keeps its other properties."""
+    st = _find_style(styles, style_id)
+    if st is None:
+        st = etree.SubElement(styles, w("style"))
+        st.set(w("type"), kind)
+        st.set(w("styleId"), style_id)
+        if custom:
+            st.set(w("customStyle"), "1")
+        child(st, "name", {"val": name})
+        child(st, "qFormat")
+    if based_on:
+        child(st, "basedOn", {"val": based_on})
+    # Built-in styles pandoc marks semiHidden (e.g. heading 2) must show in Word's gallery.
+    remove(st, "semiHidden")
+    return st
+
+
+def _strip_theme(root) -> None:
+    for rfonts in root.iter(w("rFonts")):
+        for attr in THEME_ATTRS:
+            rfonts.attrib.pop(w(attr), None)
+    for color in root.iter(w("color")):
+        for attr in COLOR_THEME_ATTRS:
+            color.attrib.pop(w(attr), None)
+
+
+def edit_styles(root, style: dict, lang: str) -> None:
+    fonts, col, size, sp = style["fonts"], style["colours"], style["sizes"], style["spacing"]
+    khmer_doc = lang == "km"
+    body_line = sp["line_khmer"] if khmer_doc else sp["line"]
+    # Headings and titles hold Khmer in the Khmer and bilingual variants.
+    heading_line = sp["line_khmer"] if lang in ("km", "en-km") else max(sp["line"], 1.0)
+    _strip_theme(root)
+
+    # docDefaults: fonts, size, language (Latin en-US, complex script km-KH), spacing.
+    defaults = root.find(w("docDefaults"))
+    rpr = defaults.find(f"{w('rPrDefault')}/{w('rPr')}")
+    _fonts(rpr, fonts["latin"]["body"], fonts["khmer"]["body"])
+    child(rpr, "color", {"val": col["text"]})
+    _size(rpr, size["body"])
+    child(rpr, "lang", {"val": "en-US", "eastAsia": "en-US", "bidi": "km-KH"})
+    ppr = defaults.find(f"{w('pPrDefault')}/{w('pPr')}")
+    child(ppr, "spacing", {"after": _twentieths(sp["paragraph_after"]),
+                           "line": _line(body_line), "lineRule": "auto"})
+
+    normal = _style(root, "Normal", "Normal")
+    n_rpr = child(normal, "rPr", replace=False)
+    _fonts(n_rpr, fonts["latin"]["body"], fonts["khmer"]["body"])
+
+    body = _style(root, "BodyText", "Body Text", based_on="Normal")
+    child(child(body, "pPr", replace=False), "spacing",
+          {"before": "0", "after": _twentieths(sp["paragraph_after"])})
+    compact = _style(root, "Compact", "Compact", based_on="BodyText")
+    child(child(compact, "pPr", replace=False), "spacing", {"before": "36", "after": "36"})
+
+    # Khmer paragraphs in the bilingual/English variants: the Lua filter gives
+    # paragraphs of `lang=km` divs these styles, so stacked vowels get their room.
+    for sid, name, base in (("BodyTextKhmer", "Body Text Khmer", "BodyText"),
+                            ("CompactKhmer", "Compact Khmer", "Compact")):
+        st = _style(root, sid, name, based_on=base)
+        child(st, "next", {"val": sid})
+        child(child(st, "pPr", replace=False), "spacing",
+              {"line": _line(sp["line_khmer"]), "lineRule": "auto"})
+        st_rpr = child(st, "rPr", replace=False)
+        child(st_rpr, "lang", {"val": "km-KH", "bidi": "km-KH"})
+
+    latin_h, khmer_h = fonts["latin"]["heading"], fonts["khmer"]["heading"]
+
+    def heading_like(sid: str, name: str, pt: float, *, before: float, after: float,
+                     bold: bool, center: bool = False, colour: str | None = None):
+        st = _style(root, sid, name)
+        p = child(st, "pPr", replace=False)
+        child(p, "spacing", {"before": _twentieths(before), "after": _twentieths(after),
+                             "line": _line(heading_line), "lineRule": "auto"})
+        if center:
+            child(p, "jc", {"val": "center"})
+        r = child(st, "rPr", replace=False)
+        _fonts(r, latin_h, khmer_h)
+        if bold:
+            child(r, "b")
+        else:
+            remove(r, "b")
+        # Khmer OS Muol Light is a display face: never synthesise bold for it.
+        child(r, "bCs", {"val": "0"})
+        child(r, "color", {"val": colour or col["heading"]})
+        _size(r, pt)
+        # The linked character style (Heading1Char...) must agree.
+        link = st.find(w("link"))
+        if link is not None:
+            cst = _find_style(root, link.get(w("val")))
+            if cst is not None:
+                cr = child(cst, "rPr", replace=False)
+                _fonts(cr, latin_h, khmer_h)
+                child(cr, "color", {"val": colour or col["heading"]})
+                _size(cr, pt)
+        return st
+
+    heading_like("Title", "Title", size["title"], before=0, after=12, bold=True, center=True)
+    sub = heading_like("Subtitle", "Subtitle", size["subtitle"], before=0, after=12, bold=False,
+                       center=True, colour=col.get("accent", col["heading"]))
+    # pandoc's Subtitle carries a stray numPr (ilvl without numId); drop it.
+    remove(sub.find(w("pPr")), "numPr")
+    hb, ha = sp["heading_before"], sp["heading_after"]
+    heading_like("Heading1", "heading 1", size["heading1"], before=hb, after=ha, bold=True)
+    heading_like("Heading2", "heading 2", size["heading2"], before=hb * 0.75, after=ha, bold=True)
+    heading_like("Heading3", "heading 3", size["heading3"], before=hb * 0.5, after=ha, bold=True)
+    toc_h = heading_like("TOCHeading", "TOC Heading", size["heading1"], before=hb, after=ha,
+                         bold=True)
+    # Not outline level 1, so the contents title does not list itself.
+    child(toc_h.find(w("pPr")), "outlineLvl", {"val": "9"})
+
+    # TOC entries the Lua filter pre-fills (Word's built-in "toc N" styles).
+    for level in (1, 2, 3):
+        toc = _style(root, f"TOC{level}", f"toc {level}", based_on="Normal", custom=False)
+        child(toc, "next", {"val": "BodyText"})
+        t_p = child(toc, "pPr", replace=False)
+        child(t_p, "spacing", {"before": "0", "after": "60"})
+        child(t_p, "ind", {"left": str(220 * (level - 1))})
+
+    cover = _style(root, "CoverText", "Cover Text", based_on="Normal")
+    child(child(cover, "pPr", replace=False), "jc", {"val": "center"})
+    _size(child(cover, "rPr", replace=False), size["subtitle"])
+
+    cap = _style(root, "Caption", "Caption", based_on="Normal", custom=False)
+    cap_r = child(cap, "rPr", replace=False)
+    child(cap_r, "i")
+    _size(cap_r, size["small"])
+
+    # Character styles used by `[..]{.pending}` / `[..]{.placeholder}` spans.
+    pend = _style(root, "TranslationPending", "Translation Pending", "character")
+    child(child(pend, "rPr", replace=False), "color", {"val": col["pending"]})
+    ph = _style(root, "Placeholder", "Placeholder", "character")
+    ph_r = child(ph, "rPr", replace=False)
+    child(ph_r, "highlight", {"val": "yellow"})
+
+    link_st = _find_style(root, "Hyperlink")
+    if link_st is not None:
+        child(child(link_st, "rPr", replace=False), "color",
+              {"val": col.get("accent", col["heading"])})
+
+    for sid, name in (("Header", "header"), ("Footer", "footer")):
+        st = _style(root, sid, name, based_on="Normal", custom=False)
+        p = child(st, "pPr", replace=False)
+        child(p, "spacing", {"before": "0", "after": "0"})
+        child(p, "jc", {"val": "center"})
+        r = child(st, "rPr", replace=False)
+        child(r, "color", {"val": col.get("draft_mark", col["text"])})
+        _size(r, size["header_footer"])
+
+    # pandoc's "Table" style: every data table. Borders, header fill, smaller text.
+    table = _style(root, "Table", "Table", "table", custom=False)
+    remove(table, "unhideWhenUsed")
+    border = {"val": "single", "sz": "4", "space": "0", "color": col["table_border"]}
+    t_ppr = child(table, "pPr", replace=False)
+    child(t_ppr, "spacing", {"before": "0", "after": "0"})
+    _size(child(table, "rPr", replace=False), size["table"])
+    tbl_pr = child(table, "tblPr", replace=False)
+    borders = child(tbl_pr, "tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        child(borders, side, border)
+    first = None
+    for sp_el in table.findall(w("tblStylePr")):
+        if sp_el.get(w("type")) == "firstRow":
+            first = sp_el
+    if first is None:
+        first = etree.SubElement(table, w("tblStylePr"))
+        first.set(w("type"), "firstRow")
+    child(child(first, "rPr", replace=False), "b")
+    child(first.find(w("rPr")), "bCs", {"val": "0"})
+    f_tc = child(first, "tcPr", replace=False)
+    tcb = child(f_tc, "tcBorders")
+    child(tcb, "bottom", dict(border, sz="8"))
+    child(f_tc, "shd", {"val": "clear", "color": "auto", "fill": col["table_header_fill"]})
+
+    # Side-by-side English/Khmer pairs: a borderless table the Lua filter builds.
+    bi = _style(root, "BilingualTable", "Bilingual Table", "table", based_on="TableNormal")
+    child(child(bi, "pPr", replace=False), "spacing", {"before": "0", "after": "0"})
+    bi_pr = child(bi, "tblPr", replace=False)
+    bi_b = child(bi_pr, "tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        child(bi_b, side, {"val": "nil"})
+    mar = child(bi_pr, "tblCellMar")
+    for side, val in (("top", "0"), ("left", "108"), ("bottom", "0"), ("right", "108")):
+        child(mar, side, {"w": val, "type": "dxa"})
+    _ensure_table_normal(root)
+
+
+def _ensure_table_normal(root) -> None:
+    if _find_style(root, "TableNormal") is None:
+        st = _style(root, "TableNormal", "Normal Table", "table", custom=False)
+        st.set(w("default"), "1")
+
+
+# --------------------------------------------------------------------------- header/footer
+def _run(parent, text: str):
+    r = etree.SubElement(parent, w("r"))
+    t = etree.SubElement(r, w("t"))
+    t.text = text
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return r
+
+
+def _field(parent, instr: str, placeholder: str) -> None:
+    """A complex field (begin/instr/separate/result/end): Word and LibreOffice both
+    recompute PAGE and NUMPAGES when they lay out the page."""
+    def fld(kind):
+        r = etree.SubElement(parent, w("r"))
+        etree.SubElement(r, w("fldChar")).set(w("fldCharType"), kind)
+    fld("begin")
+    r = etree.SubElement(parent, w("r"))
+    it = etree.SubElement(r, w("instrText"))
+    it.text = f" {instr} "
+    it.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    fld("separate")
+    _run(parent, placeholder)
+    fld("end")
+
+
+def header_xml(text: str) -> bytes:
+    root = etree.Element(w("hdr"), nsmap={"w": W_NS, "r": R_NS})
+    p = etree.SubElement(root, w("p"))
+    child(etree.SubElement(p, w("pPr")), "pStyle", {"val": "Header"})
+    _run(p, text)
+    return serialize(root)
+
+
+def footer_xml(page_label: str, of_label: str) -> bytes:
+    root = etree.Element(w("ftr"), nsmap={"w": W_NS, "r": R_NS})
+    p = etree.SubElement(root, w("p"))
+    child(etree.SubElement(p, w("pPr")), "pStyle", {"val": "Footer"})
+    _run(p, f"{page_label} ")
+    _field(p, "PAGE", "1")
+    _run(p, f" {of_label} ")
+    _field(p, "NUMPAGES", "1")
+    return serialize(root)
+
+
+def section_properties(geometry: dict[str, int], *, landscape: bool = False):
+    """A w:sectPr with our header/footer, page size and margins."""
+    sect = etree.Element(w("sectPr"))
+    s_hdr = child(sect, "headerReference", {"type": "default"})
+    s_hdr.set(f"{{{R_NS}}}id", HEADER_REL_ID)
+    s_ftr = child(sect, "footerReference", {"type": "default"})
+    s_ftr.set(f"{{{R_NS}}}id", FOOTER_REL_ID)
+    width, height = geometry["w"], geometry["h"]
+    size = {"w": width, "h": height}
+    if landscape:
+        size = {"w": height, "h": width, "orient": "landscape"}
+    child(sect, "pgSz", size)
+    child(sect, "pgMar", {k: geometry[k] for k in ("top", "right", "bottom", "left",
+                                                   "header", "footer")} | {"gutter": 0})
+    return sect
+
+
+def edit_document(root, geometry: dict[str, int]) -> None:
+    body = root.find(w("body"))
+    for el in list(body):
+        body.remove(el)
+    etree.SubElement(body, w("p"))
+    body.append(section_properties(geometry))
+
+
+def edit_rels(root) -> None:
+    for rid, kind, target in ((HEADER_REL_ID, "header", "header1.xml"),
+                              (FOOTER_REL_ID, "footer", "footer1.xml")):
+        rel = etree.SubElement(root, f"{{{REL_NS}}}Relationship")
+        rel.set("Id", rid)
+        rel.set("Type", f"http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}")
+        rel.set("Target", target)
+
+
+def edit_content_types(root) -> None:
+    for part, kind in (("/word/header1.xml", "header"), ("/word/footer1.xml", "footer")):
+        ov = etree.SubElement(root, f"{{{CT_NS}}}Override")
+        ov.set("PartName", part)
+        ov.set("ContentType", f"application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}+xml")
+
+
+# --------------------------------------------------------------------------- build + cache
+def _labels(meta: DocMeta) -> tuple[str, str]:
+    return meta.labels.get("page", "Page"), meta.labels.get("of", "of")
+
+
+def reference_bytes(meta: DocMeta, style: dict | None = None) -> bytes:
+    """The reference.docx for this document variant, as bytes (deterministic)."""
+    style = style or load_style()
+    geometry = page_geometry(style)
+    src = zipfile.ZipFile(io.BytesIO(pandoc_default_reference()))
+    parts: dict[str, bytes] = {name: src.read(name) for name in src.namelist()}
+    styles = parse(parts["word/styles.xml"])
+    edit_styles(styles, style, meta.lang)
+    parts["word/styles.xml"] = serialize(styles)
+    doc = parse(parts["word/document.xml"])
+    edit_document(doc, geometry)
+    parts["word/document.xml"] = serialize(doc)
+    rels = parse(parts["word/_rels/document.xml.rels"])
+    edit_rels(rels)
+    parts["word/_rels/document.xml.rels"] = serialize(rels)
+    ct = parse(parts["[Content_Types].xml"])
+    edit_content_types(ct)
+    parts["[Content_Types].xml"] = serialize(ct)
+    parts["word/header1.xml"] = header_xml(meta.header_text)
+    parts["word/footer1.xml"] = footer_xml(*_labels(meta))
+    buf = io.BytesIO()
+    write_zip(buf, parts, meta.date)
+    return buf.getvalue()
+
+
+def build_reference_docx(meta: DocMeta, path: Path) -> Path:
+    """Write the reference.docx for ``meta`` to ``path`` (atomically)."""
+    data = reference_bytes(meta)
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ref-", suffix=".docx")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+    return path
+
+
+_cache_lock = threading.Lock()
+_cache: dict[str, Path] = {}
+
+
+def cache_key(meta: DocMeta, style_bytes: bytes) -> str:
+    h = hashlib.sha256()
+    for part in (BUILDER_VERSION.encode(), style_bytes, meta.lang.encode(),
+                 meta.header_text.encode(), *(s.encode() for s in _labels(meta)),
+                 meta.date.isoformat().encode()):
+        h.update(len(part).to_bytes(8, "big") + part)
+    return h.hexdigest()[:32]
+
+
+def _cache_dir() -> Path:
+    d = Path(tempfile.gettempdir()) / f"docgen-reference-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    d.mkdir(mode=0o700, exist_ok=True)
+    return d
+
+
+def reference_docx_for(meta: DocMeta) -> Path:
+    """The cached reference.docx for this variant, made on first use."""
+    try:
+        style_bytes = STYLE_YAML.read_bytes()
+    except OSError as exc:
+        raise DocgenError(f"{STYLE_YAML}: cannot read the style definition: {exc}") from None
+    key = cache_key(meta, style_bytes)
+    with _cache_lock:
+        path = _cache.get(key)
+        if path is not None and path.exists():
+            return path
+        path = _cache_dir() / f"reference-{key}.docx"
+        if not path.exists():
+            build_reference_docx(meta, path)
+        _cache[key] = path
+        return path

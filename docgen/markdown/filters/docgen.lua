@@ -1,0 +1,166 @@
+-- docgen.lua: the shared Lua filter giving the Markdown contract (DEVELOPERS.md)
+-- its format-specific form. Each backend keeps its own functions; the dispatch at the
+-- bottom picks them by FORMAT. Data text is already escaped by the templates; any raw
+-- output built here escapes the text it embeds.
+
+----------------------------------------------------------------------------------------
+-- DOCX (owner: docgen/docx). Companion post-processing in docgen/docx/postprocess.py
+-- completes the section breaks (page size, margins, header/footer references).
+----------------------------------------------------------------------------------------
+local docx = {}
+
+local function docx_xml_escape(s)
+  return (s:gsub('[&<>"]', {['&'] = '&amp;', ['<'] = '&lt;', ['>'] = '&gt;', ['"'] = '&quot;'}))
+end
+
+local function docx_styled(blocks, style, id)
+  return pandoc.Div(blocks, pandoc.Attr(id or '', {}, {{'custom-style', style}}))
+end
+
+docx.PAGE_BREAK = '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+docx.toc_title = 'Contents'
+docx.headings = {}
+
+-- End the current section here; postprocess.py fills in size, margins, header, footer.
+local function docx_section_end(orient)
+  return pandoc.RawBlock('openxml',
+    '<w:p><w:pPr><w:sectPr><w:pgSz w:orient="' .. orient .. '"/></w:sectPr></w:pPr></w:p>')
+end
+
+-- The TOC field, pre-filled with the headings (linked to their bookmarks) so the contents
+-- show before Word updates the field (w:dirty asks it to, with page numbers).
+local function docx_toc_field()
+  local paras = {}
+  local begin = '<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+    .. '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u </w:instrText></w:r>'
+    .. '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+  local finish = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+  local entries = docx.headings
+  if #entries == 0 then
+    return pandoc.RawBlock('openxml', '<w:p>' .. begin .. finish .. '</w:p>')
+  end
+  for i, h in ipairs(entries) do
+    local run = '<w:r><w:t xml:space="preserve">' .. docx_xml_escape(h.text) .. '</w:t></w:r>'
+    if h.id ~= '' then
+      run = '<w:hyperlink w:anchor="' .. docx_xml_escape(h.id) .. '" w:history="1">' .. run .. '</w:hyperlink>'
+    end
+    paras[#paras + 1] = '<w:p><w:pPr><w:pStyle w:val="TOC' .. h.level .. '"/></w:pPr>'
+      .. (i == 1 and begin or '') .. run .. (i == #entries and finish or '') .. '</w:p>'
+  end
+  return pandoc.RawBlock('openxml', table.concat(paras))
+end
+
+local function docx_cover(el)
+  -- Headings on the cover are title lines, not chapters: no TOC entry, no numbering.
+  local content = el.content:walk {
+    Header = function(h)
+      return docx_styled({pandoc.Para(h.content)}, h.level == 1 and 'Title' or 'Subtitle',
+                         h.identifier)
+    end,
+    Para = function(p) return docx_styled({p}, 'Cover Text') end,
+  }
+  content:insert(pandoc.RawBlock('openxml', docx.PAGE_BREAK))
+  el.content = content
+  el.classes = el.classes:filter(function(c) return c ~= 'cover' end)
+  return el
+end
+
+function docx.Meta(meta)
+  if meta['docgen-contents'] then
+    docx.toc_title = pandoc.utils.stringify(meta['docgen-contents'])
+  end
+end
+
+function docx.collect_headings(doc)
+  doc.blocks:walk {
+    traverse = 'topdown',
+    Div = function(d)
+      if d.classes:includes('cover') then return d, false end  -- cover lines are not chapters
+    end,
+    Header = function(h)
+      if h.level <= 3 and not h.classes:includes('unlisted') then
+        docx.headings[#docx.headings + 1] =
+          {level = h.level, id = h.identifier, text = pandoc.utils.stringify(h.content)}
+      end
+    end,
+  }
+end
+
+function docx.Span(el)
+  if el.attributes['custom-style'] then return nil end
+  if el.classes:includes('pending') then
+    el.attributes['custom-style'] = 'Translation Pending'
+  elseif el.classes:includes('placeholder') then
+    el.attributes['custom-style'] = 'Placeholder'
+  else
+    return nil
+  end
+  return el
+end
+
+function docx.Div(el)
+  local cls = el.classes
+  if cls:includes('pagebreak') then
+    return pandoc.RawBlock('openxml', docx.PAGE_BREAK)
+  elseif cls:includes('toc') then
+    return {docx_styled({pandoc.Para({pandoc.Str(docx.toc_title)})}, 'TOC Heading', el.identifier),
+            docx_toc_field()}
+  elseif cls:includes('cover') then
+    return docx_cover(el)
+  elseif cls:includes('landscape') then
+    el.classes = cls:filter(function(c) return c ~= 'landscape' end)
+    return {docx_section_end('portrait'), el, docx_section_end('landscape')}
+  end
+end
+
+-- Paragraphs of Khmer divs get the Khmer body styles (larger line spacing for stacked
+-- vowels and subscripts). Blocks that already have a custom style keep it.
+function docx.KhmerDiv(el)
+  local lang = el.attributes['lang']
+  if not (lang and lang:match('^km')) then return nil end
+  el.content = el.content:walk {
+    traverse = 'topdown',
+    Div = function(d)
+      if d.attributes['custom-style'] then return d, false end
+    end,
+    Para = function(p) return docx_styled({p}, 'Body Text Khmer'), false end,
+    Plain = function(p) return docx_styled({p}, 'Compact Khmer'), false end,
+  }
+  return el
+end
+
+-- `::: {.bilingual}` with two child divs -> a borderless two-column table.
+function docx.BilingualDiv(el)
+  if not el.classes:includes('bilingual') then return nil end
+  local cols = {}
+  for _, b in ipairs(el.content) do
+    if b.t == 'Div' then cols[#cols + 1] = b end
+  end
+  if #cols ~= 2 then return nil end  -- not the contract's shape: leave the blocks stacked
+  local simple = pandoc.SimpleTable({}, {pandoc.AlignDefault, pandoc.AlignDefault}, {0.5, 0.5},
+                                    {}, {{{cols[1]}, {cols[2]}}})
+  local tbl = pandoc.utils.from_simple_table(simple)
+  -- pandoc writes a table's custom-style verbatim as w:tblStyle, so give the style id.
+  tbl.attr = pandoc.Attr('', {}, {{'custom-style', 'BilingualTable'}})
+  el.classes = el.classes:filter(function(c) return c ~= 'bilingual' end)
+  el.content = {tbl}
+  return el
+end
+
+function docx.filters()
+  return {
+    {Meta = docx.Meta},
+    {Pandoc = function(doc) docx.collect_headings(doc) end},
+    {Span = docx.Span, Div = docx.Div},
+    {Div = docx.KhmerDiv},
+    {Div = docx.BilingualDiv},
+  }
+end
+
+----------------------------------------------------------------------------------------
+-- Typst (owner: docgen/pdf): add its functions above this line, in their own table.
+----------------------------------------------------------------------------------------
+
+if FORMAT:match 'docx' then
+  return docx.filters()
+end
