@@ -1,0 +1,124 @@
+"""The "Changes since OLD" annex of a new draft: the change log as template data.
+
+``changelog_context(old_plan, new_plan, lang)`` returns plain dicts and strings (data
+strings unescaped: the template escapes them with ``md``); ``changelog_markdown``
+renders the annex body directly, for builds that do not have a template for it.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ..markdown.escape import MD, md_inline
+from ..model.bundle import Plan
+from .changes import KINDS, Change, ChangeLog, compare
+from .textdiff import diff_tokens
+
+# Khmer titles: drafts by the developers, to be reviewed by the secretariat's translator.
+_KM_KINDS = {
+    "added": "សកម្មភាពដែលបានបន្ថែម",
+    "removed": "សកម្មភាពដែលបានដកចេញ",
+    "moved": "សកម្មភាពដែលបានផ្លាស់ទី (សសរស្តម្ភ លទ្ធផលយុទ្ធសាស្ត្រ ឬលទ្ធផលអាស៊ានបានផ្លាស់ប្តូរ)",
+    "text_en": "អត្ថបទសកម្មភាពបានកែប្រែ (ភាសាអង់គ្លេស)",
+    "text_km": "អត្ថបទសកម្មភាពបានកែប្រែ (ភាសាខ្មែរ)",
+    "mapping": "ការទទួលខុសត្រូវ និងការផ្គូផ្គងបានកែប្រែ",
+    "indicator": "សូចនាករបានកែប្រែ",
+    "target": "គោលដៅ និងទិន្នន័យមូលដ្ឋានបានកែប្រែ",
+    "section": "ផ្នែកពិពណ៌នាបានកែប្រែ",
+}
+_TEXT = {
+    "en": {"title": "Changes since version {old}", "intro": "Changes from version {old} ({old_date}) to version {new} ({new_date}), by stable ID.",
+           "none": "No changes.", "feedback": "Consultation feedback", "was": "was", "now": "now",
+           "accepted": "accepted", "partly_accepted": "partly accepted"},
+    "km": {"title": "ការកែប្រែតាំងពីកំណែ {old}", "intro": "ការកែប្រែពីកំណែ {old} ({old_date}) ទៅកំណែ {new} ({new_date}) តាមលេខសម្គាល់។",
+           "none": "គ្មានការកែប្រែ។", "feedback": "មតិយោបល់ពីការពិគ្រោះយោបល់", "was": "មុន", "now": "ឥឡូវ",
+           "accepted": "បានទទួលយក", "partly_accepted": "បានទទួលយកមួយផ្នែក"},
+}
+
+
+def _lang(lang: str) -> str:
+    return "km" if lang == "km" else "en"
+
+
+def _value(c: Change, side: str, lang: str) -> Optional[str]:
+    v = c.old if side == "old" else c.new
+    if v is None:
+        return None
+    if isinstance(v, dict) and "text" in v:  # an action summary
+        return (v.get("text_km") or v["text"]) if lang == "km" else v["text"]
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {', '.join(x) if isinstance(x, list) else x}" for k, x in v.items())
+    if isinstance(v, list):
+        return ", ".join(v) or "-"
+    return str(v)
+
+
+def changelog_context(old_plan: Plan, new_plan: Plan, lang: str, log: Optional[ChangeLog] = None) -> dict[str, Any]:
+    """Template data for the annex "Changes since OLD" of ``new_plan``'s draft."""
+    from ..i18n import format_date
+    b = _lang(lang)
+    log = log or compare(old_plan, new_plan)
+    t = _TEXT[b]
+    fmt = dict(old=log.old_version, new=log.new_version, old_date=format_date(log.old_date, lang),
+               new_date=format_date(log.new_date, lang))
+    groups = []
+    for kind, changes in log.by_kind().items():
+        items = []
+        for c in changes:
+            old, new = _value(c, "old", b), _value(c, "new", b)
+            items.append({
+                "id": c.id, "action": c.action, "field": c.field, "kind": kind,
+                "old": old, "new": new,
+                # word-level diff of old -> new: [("equal"|"delete"|"insert", text)]
+                "diff": diff_tokens(old, new) if old is not None and new is not None and c.field.startswith(
+                    ("text", "paragraphs", "title")) else [],
+                "feedback": [{"id": f.id, "source": f.source,
+                              "text": (f.text_km or f.text) if b == "km" else f.text,
+                              "response": f.response, "response_label": t.get(f.response, f.response),
+                              "rationale": (f.rationale_km or f.rationale) if b == "km" else f.rationale}
+                             for f in c.feedback],
+            })
+        groups.append({"kind": kind, "title": _KM_KINDS[kind] if b == "km" else KINDS[kind], "items": items})
+    return {"old_version": log.old_version, "new_version": log.new_version,
+            "old_date": log.old_date, "new_date": log.new_date,
+            "title": t["title"].format(**fmt), "intro": t["intro"].format(**fmt),
+            "empty": t["none"], "labels": t, "count": len(log.changes), "groups": groups,
+            "data": log.to_dict()}
+
+
+def _piece(op: str, text: str) -> str:
+    core = md_inline(text)
+    if not core:
+        return " "
+    lead = " " if text[:1].isspace() else ""
+    trail = " " if text[-1:].isspace() else ""
+    if op == "delete":
+        core = f"~~{core}~~"
+    elif op == "insert":
+        core = f"[{core}]{{.underline}}"
+    return lead + core + trail
+
+
+def changelog_markdown(old_plan: Plan, new_plan: Plan, lang: str, heading_id: str = "SEC_changes") -> MD:
+    """The annex as Pandoc Markdown (deleted words struck through, inserted ones underlined)."""
+    ctx = changelog_context(old_plan, new_plan, lang)
+    out = [f"# {md_inline(ctx['title'])} {{#{heading_id}}}", "", md_inline(ctx["intro"]), ""]
+    if not ctx["count"]:
+        out += [md_inline(ctx["empty"]), ""]
+    for g in ctx["groups"]:
+        out += [f"## {md_inline(g['title'])}", ""]
+        for it in g["items"]:
+            label = md_inline(it["id"] if it["action"] in (None, it["id"]) else f"{it['id']} ({it['action']})")
+            if it["diff"]:
+                body = "".join(_piece(op, x) for op, x in it["diff"] if x)
+            elif it["old"] is not None and it["new"] is not None:
+                body = f"{md_inline(it['old'])} → {md_inline(it['new'])}"
+            else:
+                body = md_inline(it["new"] if it["new"] is not None else it["old"] or "")
+            field = "" if it["kind"] in ("added", "removed") else f"*{md_inline(it['field'])}:* "
+            out.append(f"- **{label}** {field}{body}")
+            for f in it["feedback"]:
+                why = f" - {md_inline(f['rationale'])}" if f["rationale"] else ""
+                out.append(f"    - {md_inline(ctx['labels']['feedback'])} {md_inline(f['id'])} "
+                           f"({md_inline(f['response_label'])}): {md_inline(f['text'])}{why}")
+        out.append("")
+    return MD("\n".join(out))
