@@ -7,19 +7,14 @@ data string can open emphasis, a link, a raw block (```{=openxml}``), a div, a
 table cell, a heading, a list, math, a citation or HTML, and smart punctuation
 (``--``, ``...``, quotes) stays as typed. Non-ASCII text (Khmer) is left as is.
 
-Templates never see a raw data string they could print by mistake: the
-environment's ``finalize`` hook escapes every value printed with ``{{ }}``
-unless it is :class:`MD` (Markdown that our own filters produced).
+The template environment (:mod:`docgen.markdown.render`) escapes every value a
+template prints unless it is :class:`MD` (Markdown our own filters produced).
 """
 from __future__ import annotations
 
 import re
 import string
-from pathlib import Path
 from typing import Any, Iterable
-
-import jinja2
-import jinja2.runtime
 
 from ..model.common import ID_PATTERN
 
@@ -75,61 +70,31 @@ def md_join(items: Iterable[Any], sep: str = ", ") -> MD:
     return MD(str(sep).join(md_inline(i) for i in items))
 
 
+def _words(text: str) -> list[str]:
+    """Words and the spaces between them; Khmer runs (written without spaces) segmented."""
+    out: list[str] = []
+    for part in re.split(r"( )", text):
+        if part and any("\u1780" <= c <= "\u17ff" for c in part):
+            from khmercut import tokenize  # imported lazily: loading its model takes a moment
+            out.extend(tokenize(part))
+        elif part:
+            out.append(part)
+    return out
+
+
 def shorten(text: Any, width: int = 120) -> MD:
-    """Shorten a data text on a word boundary (for table cells), then escape it."""
+    """Shorten a data text on a word boundary (for table cells), then escape it.
+
+    Khmer is cut between words too: a cut inside a syllable would leave a dangling
+    subscript or vowel sign.
+    """
     s = fold(text)
-    if len(s) > width:
-        cut = s[:width].rsplit(" ", 1)[0] if " " in s[:width] else s[:width]
-        s = cut.rstrip(" ,;:") + "…"
-    return md_inline(s)
-
-
-def _finalize(value: Any) -> str:
-    if isinstance(value, MD):
-        return value
-    if value is None:
-        # A None is a missing value the template should have tested with {% if %}.
-        raise jinja2.TemplateRuntimeError("a template printed None (test optional values with {% if %})")
-    return md_inline(value)
-
-
-class MarkdownEnvironment(jinja2.Environment):
-    """Jinja for Pandoc Markdown: strict undefined, every printed value escaped."""
-
-
-# A macro's output is made of template text and finalized (escaped) values, so it
-# is trusted Markdown; without this, {{ my_macro(x) }} would be escaped a second time.
-# Scoped to our environment class so other Jinja users in the process are unaffected.
-_orig_invoke = jinja2.runtime.Macro._invoke
-
-
-def _invoke(self, arguments, autoescape):
-    rv = _orig_invoke(self, arguments, autoescape)
-    if isinstance(self._environment, MarkdownEnvironment) and isinstance(rv, str):
-        return MD(rv)
-    return rv
-
-
-if not getattr(jinja2.runtime.Macro._invoke, "_docgen", False):
-    _invoke._docgen = True
-    jinja2.runtime.Macro._invoke = _invoke
-
-# Filters that would turn data into unescaped text, or that HTML-escape, are removed.
-_UNSAFE_FILTERS = ("safe", "escape", "e", "forceescape", "urlize", "xmlattr", "tojson", "indent", "wordwrap")
-
-
-def make_env(template_dirs: Iterable[Path]) -> MarkdownEnvironment:
-    env = MarkdownEnvironment(
-        loader=jinja2.FileSystemLoader([str(p) for p in template_dirs]),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        finalize=_finalize,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
-    for name in _UNSAFE_FILTERS:
-        env.filters.pop(name, None)
-    env.filters.update(md=md_inline, mdblock=md_block, id=md_id, join=md_join, shorten=shorten)
-    return env
+    if len(s) <= width:
+        return md_inline(s)
+    kept = ""
+    for word in _words(s):
+        if len(kept) + len(word) > width - 1:
+            break
+        kept += word
+    kept = kept.rstrip(" ,;:") or s[:width - 1].rstrip()
+    return md_inline(kept + "…")
