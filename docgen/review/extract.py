@@ -298,7 +298,7 @@ class _Walker:
         heads = [h for h in self.headings if h[0] <= pos]
         if heads:
             hpos, target = heads[-1]
-            if best is None or (hpos > best[2] and (best[1] != "bookmark" or
+            if best is None or (hpos > best[2] and target != best[0] and (best[1] != "bookmark" or
                                                      RANK.get(target[0], 0) > RANK.get(best[0][0], 0))):
                 best = (target, "heading", hpos)
         if best is None:

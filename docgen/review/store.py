@@ -97,7 +97,7 @@ def merge_items(path: Path, round_name: str, new_items: list[FeedbackItem]) -> t
             known.add(item.id)
             fresh.append(item)
     dup = len(new_items) - len(fresh)
-    if existing is not None and not fresh:
+    if not fresh:  # nothing to add: the file (or its absence) stays as it is
         return 0, dup
     if existing is None:
         text = HEADER + _dump({"round": round_name, "items": [_item_dict(i) for i in fresh]})
