@@ -45,6 +45,9 @@ def _value(c: Change, side: str, lang: str) -> Optional[str]:
         return None
     if isinstance(v, dict) and "text" in v:  # an action summary
         return (v.get("text_km") or v["text"]) if lang == "km" else v["text"]
+    if isinstance(v, dict) and len(v) == 1:
+        x = next(iter(v.values()))
+        return ", ".join(x) if isinstance(x, list) else str(x)
     if isinstance(v, dict):
         return "; ".join(f"{k}: {', '.join(x) if isinstance(x, list) else x}" for k, x in v.items())
     if isinstance(v, list):
