@@ -1,0 +1,248 @@
+"""``docgen build``: plan data -> build/<version>/<Doc>_<version>_<lang>.<docx|pdf>.
+
+Every requested document x language is rendered to Markdown (stages 3-4), then
+the conversions (stage 5/6, separate pandoc/typst work) run concurrently. All
+files of a run are written to a temp folder beside ``build/<version>/`` and moved
+into place only when every one succeeded, so a failed build leaves the previous
+files intact. Other versions' folders are never touched.
+
+Adding a document type: one context function + one template, registered in
+``DOCUMENTS`` below.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import importlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from . import i18n
+from .context.nap import nap_context
+from .context.values import Tx
+from .diagnostics import Diagnostic, DocgenError, Severity
+from .docmeta import DocMeta
+from .markdown.render import render
+from .model.bundle import Plan
+
+FORMATS = ("docx", "pdf")
+# Backends are looked up at call time (module, function), so tests can replace them.
+BACKENDS = {"docx": ("docgen.docx", "write_docx"), "pdf": ("docgen.pdf", "write_pdf")}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One kind of output file.
+
+    ``stem`` names the file: ``<stem>_<version>_<lang>.<ext>``; for per-record documents
+    it may use ``{item}``, e.g. ``"Consultation-{item}"``.
+    ``context(plan, lang)`` (or ``context(plan, lang, record)`` with ``each``) returns the
+    template's context; it should hold ``doc_title`` (and may hold ``doc_subtitle``) as Tx.
+    ``each(plan)`` -> [(item name, record)] makes one file per record.
+    ``assets(plan, lang, folder)`` may write images etc. that the Markdown refers to.
+    """
+
+    stem: str
+    template: str
+    context: Callable[..., dict]
+    kind: str  # DocMeta.doc
+    each: Optional[Callable[[Plan], list[tuple[str, Any]]]] = None
+    assets: Optional[Callable[[Plan, str, Path], None]] = None
+
+
+# --doc key -> the documents it builds. Issue 4 adds "tor" and "consultations".
+DOCUMENTS: dict[str, tuple[Document, ...]] = {
+    "nap": (Document(stem="NAP-WPS", template="nap.md.j2", context=nap_context, kind="nap"),),
+}
+
+
+@dataclass
+class Job:
+    """One Markdown body and the files to make from it."""
+
+    name: str                 # file name without extension
+    markdown: str
+    meta: DocMeta
+    resource_dir: Path
+    formats: list[str] = field(default_factory=list)
+
+
+def _plain(value: Any, lang: str) -> str:
+    """A context value as plain text for document properties (no Markdown)."""
+    if value is None:
+        return ""
+    if not isinstance(value, Tx):
+        return str(value)
+    if lang == "km":
+        return value.km or value.en
+    if lang == "en-km" and value.km and value.km != value.en and not value.numeric:
+        return f"{value.en} / {value.km}"
+    return value.en
+
+
+def make_meta(plan: Plan, doc: Document, lang: str, ctx: dict) -> DocMeta:
+    md = plan.metadata
+    ministry = plan.institution.get(md.issuing_ministry)
+    base = i18n.base_lang(lang)
+    return DocMeta(
+        doc=doc.kind,
+        lang=lang,
+        title=_plain(ctx.get("doc_title"), lang),
+        subtitle=_plain(ctx.get("doc_subtitle"), lang),
+        version=md.version,
+        date=md.date,
+        header_text=i18n.header_text(md.version, md.date, lang),
+        status=i18n.label("draft", lang) if md.status != "adopted" else i18n.label("status_adopted", lang),
+        author=(ministry.name.get(base) if ministry else md.issuing_ministry),
+        subject=_plain(ctx.get("short_title"), lang),
+        keywords=("NAP-WPS", "Women, Peace and Security", "Cambodia"),
+        labels={k: i18n.label(k, lang) for k in ("contents", "page", "of", "table", "figure",
+                                                  "translation_pending", "draft")},
+        properties={"version": md.version, "status": md.status, "language": lang},
+    )
+
+
+def _backend(fmt: str) -> Callable:
+    module, func = BACKENDS[fmt]
+    try:
+        return getattr(importlib.import_module(module), func)
+    except (ImportError, AttributeError):
+        raise DocgenError([Diagnostic("docgen build", None, None, "", f"the {fmt.upper()} backend ({module}.{func}) is not available",
+                                      hint=f"build other formats with --format "
+                                           f"{','.join(f for f in FORMATS if f != fmt)}")]) from None
+
+
+def _carry_comments_hook() -> Callable:
+    # Issue 5: docgen.review.carry.carry_comments(docx_path, plan, meta) edits the DOCX in place.
+    try:
+        return importlib.import_module("docgen.review.carry").carry_comments
+    except (ImportError, AttributeError):
+        raise DocgenError([Diagnostic("docgen build", None, None, "", "--carry-comments is not available yet",
+                                      hint="docgen.review.carry.carry_comments(docx_path, plan, meta) is missing")]) from None
+
+
+def plan_jobs(plan: Plan, docs: Sequence[str], langs: Sequence[str], formats: Sequence[str],
+              scratch: Path) -> tuple[list[Job], list[str]]:
+    """Render every requested document to Markdown; returns the jobs and the skipped --doc keys."""
+    jobs, skipped = [], []
+    version = plan.metadata.version
+    for key in docs:
+        if key not in DOCUMENTS:
+            skipped.append(key)
+            continue
+        for doc in DOCUMENTS[key]:
+            items = doc.each(plan) if doc.each else [(None, None)]
+            for item, record in items:
+                stem = doc.stem.format(item=item) if item is not None else doc.stem
+                for lang in langs:
+                    ctx = doc.context(plan, lang, record) if doc.each else doc.context(plan, lang)
+                    name = f"{stem}_{version}_{lang}"
+                    res = scratch / "res" / name
+                    res.mkdir(parents=True, exist_ok=True)
+                    if doc.assets:
+                        doc.assets(plan, lang, res)
+                    jobs.append(Job(name, render(doc.template, ctx), make_meta(plan, doc, lang, ctx), res,
+                                    list(formats)))
+    return jobs, skipped
+
+
+def _timestamp(date: dt.date) -> int:
+    return calendar.timegm(date.timetuple())
+
+
+def convert(jobs: list[Job], out_dir: Path, plan: Plan, carry_comments: bool = False,
+            workers: Optional[int] = None) -> list[Path]:
+    """Write every job's files into ``out_dir`` concurrently; raise on the first failure."""
+    writers = {fmt: _backend(fmt) for fmt in sorted({f for j in jobs for f in j.formats})}
+    carry = _carry_comments_hook() if carry_comments and "docx" in writers else None
+    tasks = [(j, fmt) for j in jobs for fmt in j.formats]
+
+    def one(task) -> Path:
+        job, fmt = task
+        path = out_dir / f"{job.name}.{fmt}"
+        writers[fmt](job.markdown, path, job.meta, resource_dir=job.resource_dir)
+        if not path.is_file():
+            raise DocgenError(f"the {fmt.upper()} backend wrote no file for {path.name}")
+        if carry and fmt == "docx":
+            carry(path, plan, job.meta)
+        return path
+
+    # pandoc and typst do their work outside the GIL (subprocess / native code), so threads suffice.
+    n = workers or max(2, os.cpu_count() or 2)
+    with ThreadPoolExecutor(max_workers=min(n, max(1, len(tasks)))) as pool:
+        futures = [pool.submit(one, t) for t in tasks]
+        errors, paths = [], []
+        for (job, fmt), fut in zip(tasks, futures):
+            try:
+                paths.append(fut.result())
+            except DocgenError as exc:
+                errors += [Diagnostic(f"{job.name}.{fmt}", None, None, "", d.message, d.hint) for d in exc.diagnostics]
+            except Exception as exc:  # a backend bug: report it with the file, not a traceback
+                errors.append(Diagnostic(f"{job.name}.{fmt}", None, None, "",
+                                         f"{fmt.upper()} backend failed: {type(exc).__name__}: {exc}"))
+    if errors:
+        raise DocgenError(errors)
+    return paths
+
+
+def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequence[str], out: Path,
+          carry_comments: bool = False, log=print) -> list[Path]:
+    """Build the requested files; returns their final paths (sorted)."""
+    from .validate import require_plan
+
+    for lang in langs:
+        i18n.base_lang(lang)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise DocgenError(f"unknown format(s) {', '.join(bad)}; expected {', '.join(FORMATS)}")
+    plan, diags = require_plan(Path(data))
+    warnings = [d for d in diags if d.severity is Severity.WARNING]
+    if warnings:
+        print(f"note: the plan data has {len(warnings)} warning(s); run 'docgen validate' to see them",
+              file=sys.stderr)
+
+    version = plan.metadata.version
+    out = Path(out)
+    final = out / version
+    out.mkdir(parents=True, exist_ok=True)
+    # The temp folder sits beside the version folder: same file system, so moves are atomic renames.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=out))
+    try:
+        jobs, skipped = plan_jobs(plan, docs, langs, formats, tmp)
+        for key in skipped:
+            print(f"note: document '{key}' is not implemented yet; skipped", file=sys.stderr)
+        if not jobs:
+            raise DocgenError([Diagnostic("docgen build", None, None, "", "nothing to build: no implemented document "
+                                          f"among {', '.join(docs)}", hint=f"implemented: {', '.join(DOCUMENTS)}")])
+        files_dir = tmp / "files"
+        files_dir.mkdir()
+        written = convert(jobs, files_dir, plan, carry_comments)
+        stamp = _timestamp(plan.metadata.date)
+        final.mkdir(exist_ok=True)
+        results = []
+        for path in sorted(written):
+            os.chmod(path, 0o644)  # backends' temp files are private (mkstemp); outputs are not
+            os.utime(path, (stamp, stamp))  # deterministic: the plan's date, not the build time
+            dest = final / path.name
+            os.replace(path, dest)
+            results.append(dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for dest in results:
+        log(f"wrote {dest}")
+    return results
+
+
+def run(args) -> int:
+    t0 = time.perf_counter()
+    files = build(args.data, args.doc, args.lang, args.format, args.out,
+                  carry_comments=getattr(args, "carry_comments", False))
+    print(f"{len(files)} file(s) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return 0
