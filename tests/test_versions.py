@@ -242,3 +242,29 @@ def test_redline_opens_in_libreoffice(redlines, tmp_path):
     assert "<text:tracked-changes" in content
     assert "<text:insertion>" in content and "<text:deletion>" in content
     assert AUTHOR in content
+
+
+def test_bundled_plan_changes_round_trip(tmp_path):
+    """On the bundled plan: reword one action (en+km) and drop another; redline accepts/rejects exactly."""
+    from conftest import PLAN_DATA
+    from docgen.validate import load_plan
+
+    old, _ = load_plan(PLAN_DATA)
+    new, _ = load_plan(PLAN_DATA)
+    if old is None or len(old.actions) < 2:
+        pytest.skip("bundled plan data does not validate yet")
+    new.metadata.version, new.metadata.date = "9.9", old.metadata.date.replace(year=old.metadata.date.year + 1)
+    a = new.actions[0]
+    a.text.en = a.text.en.rstrip(".") + ", with women's organisations."
+    a.text.km = (a.text.km or "") + " ជាមួយអង្គការស្ត្រី"
+    dropped = new.actions.pop(1).id
+    for cached in ("action", "pillar", "output", "institution"):
+        new.__dict__.pop(cached, None)
+    log = compare(old, new)
+    assert sorted((c.kind, c.id) for c in log.changes) == sorted(
+        [("removed", dropped), ("text_en", a.id), ("text_km", a.id)])
+    for lang in ("en", "km"):
+        docx = write_redline(old, new, lang, tmp_path / f"r_{lang}.docx")
+        header = _norm(_md_plain(redline_markdown(old, new, lang)))[:3]
+        assert _norm(_plain(docx, "accept")) == header + _norm(_md_plain(document_markdown(new, lang)))
+        assert _norm(_plain(docx, "reject")) == header + _norm(_md_plain(document_markdown(old, lang)))
