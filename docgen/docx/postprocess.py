@@ -32,6 +32,26 @@ def _is_bookmark_end_only(el) -> bool:
     return el.tag == w("bookmarkEnd")
 
 
+def _is_page_break_only(el) -> bool:
+    """A paragraph holding nothing but one page break (the `.pagebreak` form)."""
+    if el.tag != w("p"):
+        return False
+    runs = [c for c in el if c.tag != w("pPr")]
+    return (len(runs) == 1 and runs[0].tag == w("r") and len(runs[0]) == 1
+            and runs[0][0].tag == w("br") and runs[0][0].get(w("type")) == "page")
+
+
+def _drop_page_breaks_around(body, sect_para) -> None:
+    # A section break already starts a new page; an adjacent page break would add a
+    # blank page in Word.
+    for step in ("getprevious", "getnext"):
+        el = getattr(sect_para, step)()
+        while el is not None and el.tag in (w("bookmarkStart"), w("bookmarkEnd")):
+            el = getattr(el, step)()
+        if el is not None and _is_page_break_only(el):
+            body.remove(el)
+
+
 def fix_sections(body, style: dict) -> None:
     geometry = page_geometry(style)
     final = body.find(w("sectPr"))
@@ -40,6 +60,9 @@ def fix_sections(body, style: dict) -> None:
         size = sect.find(w("pgSz"))
         landscape = size is not None and size.get(w("orient")) == "landscape"
         sect.getparent().replace(sect, section_properties(geometry, landscape=landscape))
+    for para in list(body.findall(w("p"))):
+        if para.find(f"{w('pPr')}/{w('sectPr')}") is not None:
+            _drop_page_breaks_around(body, para)
     # A landscape block at the very end would leave an empty portrait section (a blank
     # page): make the final section itself landscape instead.
     tail = [el for el in body if el is not final and not _is_bookmark_end_only(el)]

@@ -26,8 +26,9 @@ from .ooxml import CT_NS, R_NS, REL_NS, W_NS, child, parse, remove, serialize, w
 from .zipio import write_zip
 
 STYLE_YAML = Path(__file__).resolve().parent.parent / "style" / "style.yaml"
-# Bump when the builder changes, so stale cached references are not reused.
-BUILDER_VERSION = "3"
+# The builder's own source is part of the cache key, so a changed builder never reuses
+# a stale cached reference.docx.
+BUILDER_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 HEADER_REL_ID = "rIdDocgenHeader1"
 FOOTER_REL_ID = "rIdDocgenFooter1"
@@ -276,7 +277,8 @@ def edit_styles(root, style: dict, lang: str) -> None:
     child(child(pend, "rPr", replace=False), "color", {"val": col["pending"]})
     ph = _style(root, "Placeholder", "Placeholder", "character")
     ph_r = child(ph, "rPr", replace=False)
-    child(ph_r, "highlight", {"val": "yellow"})
+    # Character shading, not w:highlight: LibreOffice drops highlight in styles.
+    child(ph_r, "shd", {"val": "clear", "color": "auto", "fill": "FFFF00"})
 
     link_st = _find_style(root, "Hyperlink")
     if link_st is not None:
