@@ -69,6 +69,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", help="freeze the current version: snapshot its plan data")
     _add_data(p)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR")
+    p.add_argument("--force", action="store_true",
+                   help="re-freeze a released version whose data changed (the old snapshot is kept aside)")
     p.set_defaults(func="docgen.versions.cli:release")
 
     p = sub.add_parser("diff", help="change log between two versions, by stable ID")
