@@ -1,7 +1,6 @@
 """``docgen release``, ``docgen diff OLD NEW`` and ``docgen redline OLD NEW``."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -26,7 +25,7 @@ def _load(spec: str, out_root: Path) -> tuple[Resolved, Plan]:
 
 
 def _force(args) -> bool:
-    return bool(getattr(args, "force", False)) or os.environ.get("DOCGEN_FORCE") == "1"
+    return bool(getattr(args, "force", False))
 
 
 def release(args) -> int:

@@ -127,8 +127,8 @@ def release(plan: Plan, data_dir: Path, out_root: Path, force: bool = False) -> 
                                           f"({len(differing)} file(s) differ: {', '.join(differing[:5])}"
                                           f"{' ...' if len(differing) > 5 else ''})",
                                           hint="set a new metadata.version in the plan data (e.g. the next "
-                                               "draft number); to replace the release anyway, release with force "
-                                               "(DOCGEN_FORCE=1): the old snapshot is kept")])
+                                               "draft number); to replace the release anyway, run 'docgen release --force': "
+                                               "the old snapshot is kept")])
     folder.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".release-", dir=folder))
     try:
