@@ -17,8 +17,8 @@ needs_seeds = pytest.mark.skipif(SEEDS is None, reason="source documents (../sha
 
 
 def norm(text: str) -> str:
+    text = re.sub(r"[\u00b2\u00b3\u00b9\u2070-\u2079]+", "", text)  # footnote markers, before NFKC makes them digits
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2014", "-").replace("\u2013", "-")
-    text = re.sub(r"[\u00b2\u00b3\u00b9\u2070-\u2079]+", "", text)  # footnote markers
     return re.sub(r"\s+", " ", text).strip()
 
 

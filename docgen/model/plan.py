@@ -92,6 +92,7 @@ class Target(Strict):
     unit: Literal["percent", "number", "ratio"] = "number"
     year: int = Field(ge=1900, le=2100)
     text: Optional[Text] = None  # a qualitative target, or a note on the figure
+    source: Optional[SourceRef] = None  # the policy or document that sets the target
 
 
 class Indicator(Strict):

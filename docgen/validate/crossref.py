@@ -313,6 +313,8 @@ def _records(plan: Plan) -> Iterator[object]:
 
 
 _KHMER = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]")
+# Acronyms and codes (UNDP, NAP-WPS) are written in Latin letters in Khmer text too.
+_ACRONYM = re.compile(r"[A-Za-z0-9.&/+\-]{1,16}")
 
 
 def check_khmer(r: Reporter, strict: bool) -> None:
@@ -324,7 +326,7 @@ def check_khmer(r: Reporter, strict: bool) -> None:
             if not text.km:
                 r.at(rec, sub, "Khmer text missing: the English text will show, flagged as translation pending",
                      hint="add 'km:' (a draft translation is fine: km_draft: true)", severity=WARN, code="km-missing")
-            elif not _KHMER.search(text.km):
+            elif not _KHMER.search(text.km) and not _ACRONYM.fullmatch(text.km):
                 r.at(rec, sub + ("km",), "'km' holds no Khmer script", hint="write the Khmer text here",
                      severity=WARN, code="km-script")
             elif text.km_draft:
