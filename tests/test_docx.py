@@ -464,3 +464,23 @@ def test_libreoffice_opens_and_renders(built, tmp_path):
         sizes = re.findall(r"size:\s+([\d.]+) x ([\d.]+)", info)
         assert any(float(w_) > float(h_) for w_, h_ in sizes), "no landscape page"
         assert "Pages:          " in info
+
+
+def test_review_marks_survive_and_word_mode(tmp_path):
+    out = tmp_path / "review.docx"
+    md = ('Text [commented]{.comment-start id="0" author="Reviewer" date="2026-11-21T00:00:00Z"}'
+          'Please check.[]{.comment-end id="0"} [new]{.insertion author="R" date="2026-11-21T00:00:00Z"}'
+          ' [old]{.deletion author="R" date="2026-11-21T00:00:00Z"}.\n')
+    write_docx(md, out, meta())
+    p = parts(out)
+    comments = etree.fromstring(p["word/comments.xml"])
+    assert [c.get(f"{{{W}}}author") for c in comments.findall("w:comment", NS)] == ["Reviewer"]
+    assert text_of(comments) == "commented"  # the span's content is the comment text
+    doc = etree.fromstring(p["word/document.xml"])
+    assert doc.findall(".//w:commentRangeStart", NS)
+    ins, dele = doc.find(".//w:ins", NS), doc.find(".//w:del", NS)
+    assert text_of(ins) == "new" and dele.findtext(".//w:delText", namespaces=NS) == "old"
+    assert ins.get(f"{{{W}}}id") != dele.get(f"{{{W}}}id")
+    settings = etree.fromstring(p["word/settings.xml"])
+    mode = settings.find("w:compat/w:compatSetting[@w:name='compatibilityMode']", NS)
+    assert mode.get(f"{{{W}}}val") == "15"

@@ -19,7 +19,7 @@ from lxml import etree
 from docgen.diagnostics import Diagnostic, DocgenError
 from docgen.docmeta import DocMeta
 
-from .ooxml import CT_NS, REL_NS, child, parse, serialize, w
+from .ooxml import CT_NS, REL_NS, W_NS, child, parse, serialize, w
 from .reference import page_geometry, section_properties
 from .zipio import write_zip
 
@@ -122,6 +122,22 @@ def fix_table_headers(root) -> None:
         child(trpr, "tblHeader")
 
 
+REVISION_TAGS = ("ins", "del", "moveFrom", "moveTo")
+
+
+def renumber_revisions(root) -> None:
+    # pandoc gives an insertion and a deletion the same w:id; Word expects each
+    # revision mark to have its own.
+    marks = [el for el in root.iter(*(w(t) for t in REVISION_TAGS)) if el.get(w("id")) is not None]
+    if not marks:
+        return
+    used = {int(v) for v in root.xpath("//@w:id", namespaces={"w": W_NS}) if v.lstrip("-").isdigit()}
+    next_id = max(used, default=0) + 1
+    for el in marks:
+        el.set(w("id"), str(next_id))
+        next_id += 1
+
+
 def _clean(text: str) -> str:
     return _XML_BAD.sub("", str(text))
 
@@ -199,6 +215,7 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     fix_khmer_runs(doc)
     check_bookmarks(doc)
     fix_table_headers(doc)
+    renumber_revisions(doc)
     parts["word/document.xml"] = serialize(doc)
     for name in [n for n in parts if re.fullmatch(r"word/(header|footer)\d+\.xml", n)]:
         part = parse(parts[name])

@@ -407,6 +407,30 @@ def edit_document(root, geometry: dict[str, int]) -> None:
     body.append(section_properties(geometry))
 
 
+def edit_settings(root) -> None:
+    # Without compatibilityMode 15 Word opens the file in "Compatibility Mode" (Word 2007
+    # layout rules), which reviewers see in the title bar.
+    if root.find(w("compat")) is not None:
+        return
+    compat = etree.Element(w("compat"))
+    setting = etree.SubElement(compat, w("compatSetting"))
+    for key, val in (("name", "compatibilityMode"), ("uri", "http://schemas.microsoft.com/office/word"),
+                     ("val", "15")):
+        setting.set(w(key), val)
+    # Schema position: after footnotePr/endnotePr, before docVars/rsids/mathPr.
+    anchor = None
+    for name in ("docVars", "rsids"):
+        anchor = root.find(w(name))
+        if anchor is not None:
+            break
+    if anchor is None:
+        anchor = next((el for el in root if etree.QName(el).namespace != W_NS), None)
+    if anchor is not None:
+        anchor.addprevious(compat)
+    else:
+        root.append(compat)
+
+
 def edit_rels(root) -> None:
     for rid, kind, target in ((HEADER_REL_ID, "header", "header1.xml"),
                               (FOOTER_REL_ID, "footer", "footer1.xml")):
@@ -440,6 +464,9 @@ def reference_bytes(meta: DocMeta, style: dict | None = None) -> bytes:
     doc = parse(parts["word/document.xml"])
     edit_document(doc, geometry)
     parts["word/document.xml"] = serialize(doc)
+    settings = parse(parts["word/settings.xml"])
+    edit_settings(settings)
+    parts["word/settings.xml"] = serialize(settings)
     rels = parse(parts["word/_rels/document.xml.rels"])
     edit_rels(rels)
     parts["word/_rels/document.xml.rels"] = serialize(rels)
