@@ -574,3 +574,97 @@ def test_only_bad_files_write_nothing(capsys, data, hostile):
     rc, out, err = harvest(capsys, data, hostile["pdf"])
     assert rc == 1
     assert not (data / "feedback" / "round1.yaml").exists()
+
+
+# --- --carry-comments: open items back into the next draft ------------------------------------
+
+
+@pytest.fixture
+def harvested(capsys, data, pandoc_reviewed) -> Path:
+    assert harvest(capsys, data, pandoc_reviewed)[0] == 0
+    path = data / "feedback" / "round1.yaml"
+    text = path.read_text(encoding="utf-8")
+    # the secretariat closes the intro remark
+    doc = yaml.safe_load(text)
+    intro = next(i["id"] for i in doc["items"] if i["text"] == "General remark on the intro")
+    text = text.replace(f"- id: {intro}\n", f"- id: {intro}\n", 1)
+    lines = text.split("\n")
+    start = lines.index(f"- id: {intro}")
+    for k in range(start, len(lines)):
+        if lines[k] == "  status: open":
+            lines[k] = "  status: closed"
+            break
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return data
+
+
+def carried_items(path: Path, known):
+    r = harvest_file(path, known, keep_carried=True)
+    assert r.ok, r.error
+    return r.items
+
+
+def test_carry_comments_puts_open_items_on_their_actions(harvested, known, work, tmp_path):
+    from docgen.review.carry import carry_comments
+
+    plan, _ = load_plan(harvested)
+    out = tmp_path / "next.docx"
+    write_docx(DRAFT, out, META)
+    assert carry_comments(out, plan, META) == 7  # 9 items - 1 closed - 1 resolved by its reviewer
+    items = carried_items(out, known)
+    got = sorted((i.reviewer.name, i.anchor.kind, i.anchor.id, i.anchor.method) for i in items)
+    assert got == sorted([
+        ("សុខា ចាន់", "action", "PROT_01", "bookmark"), ("Dara Kim", "action", "PROT_01", "bookmark"),
+        ("Dara Kim", "action", "PROT_02", "bookmark"), ("Sokha Chan", "action", "PART_01", "bookmark"),
+        ("Sokha Chan", "action", "PART_01", "bookmark"), ("Dara Kim", "section", "SEC_coordination", "bookmark"),
+        ("Dara Kim", "section", "SEC_coordination", "bookmark")])
+    khmer = next(i for i in items if i.reviewer.name == "សុខា ចាន់")
+    assert re.match(r"^\[round1 FB_[0-9a-f]{12}\] " + re.escape(COMMENT_KM), khmer.text)
+    assert "Dara Kim: Agreed, list them." in khmer.text  # the thread so far comes along
+    assert khmer.commented_text.startswith("PROT_01 Strengthen")
+    # coming back unchanged, carried comments are not harvested again
+    assert harvest_file(out, known).items == []
+
+
+def test_carried_comment_without_its_action_goes_on_the_first_paragraph(harvested, known, tmp_path):
+    from docgen.review.carry import carry_comments
+
+    plan, _ = load_plan(harvested)
+    out = tmp_path / "next.docx"
+    write_docx(DRAFT.replace("{#PROT_02 .action}", "{.action}"), out, META)  # PROT_02 dropped its bookmark
+    carry_comments(out, plan, META)
+    moved = [i for i in carried_items(out, known) if "Spans two paragraphs" in i.text]
+    assert len(moved) == 1 and "was on action PROT_02" in moved[0].text
+    assert where(moved[0]) == ("section", "SEC_intro")  # the first paragraph of the document
+
+
+def test_build_with_carry_comments(capsys, harvested, known, tmp_path):
+    rc = main(["build", "--doc", "nap", "--lang", "en,km", "--format", "docx", "--carry-comments",
+               "--data", str(harvested), "--out", str(tmp_path / "build")])
+    assert rc == 0, capsys.readouterr().err
+    for lang in ("en", "km"):
+        items = carried_items(tmp_path / "build" / "0.1" / f"NAP-WPS_0.1_{lang}.docx", known)
+        assert len(items) == 7
+        assert {i.anchor.id for i in items} == {"PROT_01", "PROT_02", "PART_01", "SEC_coordination"}
+        assert all(i.anchor.method == "bookmark" for i in items)
+
+
+@pytest.mark.libreoffice
+def test_carried_comments_survive_libreoffice(harvested, known, draft, tmp_path):
+    from docgen.review.carry import carry_comments
+
+    if not shutil.which("soffice") or uno_python() is None:
+        pytest.skip("LibreOffice with UNO is not installed")
+    plan, _ = load_plan(harvested)
+    out = tmp_path / "next.docx"
+    shutil.copy(draft, out)
+    carry_comments(out, plan, META)
+    ops = tmp_path / "ops.json"
+    ops.write_text("[]", encoding="utf-8")
+    saved = tmp_path / "saved-by-lo.docx"
+    proc = subprocess.run([uno_python(), str(LO_REVIEWER), str(out), str(saved), str(ops)],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    before = sorted((i.reviewer.name, i.anchor.id) for i in carried_items(out, known))
+    after = sorted((i.reviewer.name, i.anchor.id) for i in carried_items(saved, known))
+    assert after == before and len(after) == 7

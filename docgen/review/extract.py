@@ -43,6 +43,8 @@ CHANGE_TAGS = {INS: "insertion", MOVE_TO: "insertion", DEL: "deletion", MOVE_FRO
 RANK = {"action": 5, "output": 4, "outcome": 3, "theme": 3, "section": 2, "pillar": 1}
 
 # LibreOffice before 7.x wrote replies as plain comments starting like this.
+# A comment docgen carried into the draft (docgen.review.carry): "[round1 FB_0123456789ab] text".
+_CARRIED = re.compile(r"^\[(?P<round>[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}) (?P<id>FB_[0-9a-f]{12})\]\s*")
 _LO_REPLY = re.compile(r"^Reply to (.+?) \((.+?)\):\s*", re.S)
 
 
@@ -319,7 +321,10 @@ def _item_id(counter: dict, *fields: object) -> str:
     return f"FB_{digest}"
 
 
-def extract_items(parts: DocxParts, known: KnownIds, source_name: str) -> list[FeedbackItem]:
+def extract_items(parts: DocxParts, known: KnownIds, source_name: str, *,
+                  keep_carried: bool = False) -> list[FeedbackItem]:
+    """Every comment and tracked change; comments docgen carried are skipped (their replies are
+    items) unless ``keep_carried``."""
     walker = _Walker(parts, known)
     body = parts.document.find(w("body"))
     if body is not None:
@@ -371,6 +376,18 @@ def extract_items(parts: DocxParts, known: KnownIds, source_name: str) -> list[F
         commented = _join(r.text) or _join(r.deleted) or None
         resolved = ext[c.para_id][1] if c.para_id and c.para_id in ext else None
         anchor = walker.anchor(pos)
+        carried = _CARRIED.match(c.text)
+        if carried and not keep_carried:
+            # a comment docgen carried from an earlier round: only the replies to it are new
+            for rep in replies.get(c.cid, []):
+                items.append((pos if pos is not None else 10**12, FeedbackItem(
+                    id=_item_id(counter, source_name, "comment", rep.author, rep.date, rep.text, c.text),
+                    kind="comment", source_file=source_name, reviewer=Reviewer(name=rep.author),
+                    date=rep.date, anchor=anchor, text=rep.text,
+                    commented_text=f"reply to {carried.group('id')} ({carried.group('round')}): "
+                                   + c.text[carried.end():].split("\n", 1)[0],
+                    resolved=resolved)))
+            continue
         item = FeedbackItem(
             id=_item_id(counter, source_name, "comment", c.author, c.date, c.text, commented),
             kind="comment", source_file=source_name,

@@ -36,13 +36,13 @@ class HarvestResult:
                 "anchored": len(self.items) - general, "general": general}
 
 
-def harvest_file(path: Path, known_ids: Optional[KnownIds] = None) -> HarvestResult:
+def harvest_file(path: Path, known_ids: Optional[KnownIds] = None, *, keep_carried: bool = False) -> HarvestResult:
     """Read one reviewed DOCX. Never raises for a bad file: the result carries the error."""
     path = Path(path)
     known = known_ids if known_ids is not None else KnownIds()
     try:
         parts = open_docx(path)
-        items = extract_items(parts, known, path.name)
+        items = extract_items(parts, known, path.name, keep_carried=keep_carried)
     except UnsafeDocx as exc:
         return HarvestResult(path, error=Diagnostic(relative(path), None, None, "", exc.message, hint=exc.hint,
                                                     code="bad-docx"))
