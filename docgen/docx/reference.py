@@ -267,6 +267,15 @@ def edit_styles(root, style: dict, lang: str) -> None:
     child(child(cover, "pPr", replace=False), "jc", {"val": "center"})
     _size(child(cover, "rPr", replace=False), size["subtitle"])
 
+    kingdom = _style(root, "CoverKingdom", "Cover Kingdom", based_on="CoverText")
+    k_r = child(kingdom, "rPr", replace=False)
+    _fonts(k_r, fonts["latin"]["heading"], fonts["khmer"]["heading"])
+    child(k_r, "b")
+    child(k_r, "bCs", {"val": "0"})
+    child(k_r, "color", {"val": col["heading"]})
+    child(child(kingdom, "pPr", replace=False), "spacing",
+          {"before": "0", "after": "0", "line": _line(sp["line_khmer"]), "lineRule": "auto"})
+
     cap = _style(root, "Caption", "Caption", based_on="Normal", custom=False)
     cap_r = child(cap, "rPr", replace=False)
     child(cap_r, "i")
@@ -279,6 +288,13 @@ def edit_styles(root, style: dict, lang: str) -> None:
     ph_r = child(ph, "rPr", replace=False)
     # Character shading, not w:highlight: LibreOffice drops highlight in styles.
     child(ph_r, "shd", {"val": "clear", "color": "auto", "fill": "FFFF00"})
+
+    # Citations under paragraphs (`[..]{.source}`): small and discreet.
+    src_st = _style(root, "Source", "Source", "character")
+    src_r = child(src_st, "rPr", replace=False)
+    child(src_r, "i")
+    child(src_r, "color", {"val": col.get("draft_mark", col["text"])})
+    _size(src_r, size["small"])
 
     link_st = _find_style(root, "Hyperlink")
     if link_st is not None:

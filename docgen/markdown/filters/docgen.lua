@@ -50,15 +50,40 @@ local function docx_toc_field()
   return pandoc.RawBlock('openxml', table.concat(paras))
 end
 
+-- Cover parts (templates/_cover.md.j2) -> paragraph styles of the reference.docx.
+local DOCX_COVER_STYLES = {
+  title = 'Title', subtitle = 'Subtitle', kingdom = 'Cover Kingdom',
+  ministry = 'Cover Text', status = 'Cover Text', supported = 'Cover Text',
+}
+
+local function docx_cover_style(classes, default)
+  for _, c in ipairs(classes) do
+    if DOCX_COVER_STYLES[c] then return DOCX_COVER_STYLES[c] end
+  end
+  return default
+end
+
+local function docx_cover_blocks(blocks, style)
+  local out = pandoc.Blocks{}
+  for _, b in ipairs(blocks) do
+    if b.t == 'Div' then
+      b.content = docx_cover_blocks(b.content, docx_cover_style(b.classes, style))
+      out:insert(b)
+    elseif b.t == 'Header' then
+      -- Headings on the cover are title lines, not chapters: no TOC entry.
+      out:insert(docx_styled({pandoc.Para(b.content)}, b.level == 1 and 'Title' or 'Subtitle',
+                             b.identifier))
+    elseif b.t == 'Para' or b.t == 'Plain' then
+      out:insert(docx_styled({pandoc.Para(b.content)}, style))
+    else
+      out:insert(b)
+    end
+  end
+  return out
+end
+
 local function docx_cover(el)
-  -- Headings on the cover are title lines, not chapters: no TOC entry, no numbering.
-  local content = el.content:walk {
-    Header = function(h)
-      return docx_styled({pandoc.Para(h.content)}, h.level == 1 and 'Title' or 'Subtitle',
-                         h.identifier)
-    end,
-    Para = function(p) return docx_styled({p}, 'Cover Text') end,
-  }
+  local content = docx_cover_blocks(el.content, 'Cover Text')
   content:insert(pandoc.RawBlock('openxml', docx.PAGE_BREAK))
   el.content = content
   el.classes = el.classes:filter(function(c) return c ~= 'cover' end)
@@ -92,6 +117,8 @@ function docx.Span(el)
     el.attributes['custom-style'] = 'Translation Pending'
   elseif el.classes:includes('placeholder') then
     el.attributes['custom-style'] = 'Placeholder'
+  elseif el.classes:includes('source') then
+    el.attributes['custom-style'] = 'Source'
   else
     return nil
   end
