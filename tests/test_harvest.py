@@ -668,3 +668,20 @@ def test_carried_comments_survive_libreoffice(harvested, known, draft, tmp_path)
     before = sorted((i.reviewer.name, i.anchor.id) for i in carried_items(out, known))
     after = sorted((i.reviewer.name, i.anchor.id) for i in carried_items(saved, known))
     assert after == before and len(after) == 7
+
+
+def test_feedback_matrix_reads_responses(harvested):
+    from docgen.review.matrix import feedback_matrix
+
+    path = harvested / "feedback" / "round1.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "    decision: pending\n    rationale: null", "    decision: partly_accepted\n"
+        "    rationale: {en: Two provinces added., km: បានបន្ថែមខេត្តពីរ។}", 1)
+    path.write_text(text, encoding="utf-8")
+    plan, _ = load_plan(harvested)
+    rows = feedback_matrix(plan, "round1", "km")
+    assert len(rows) == 9 and feedback_matrix(plan, "other") == []
+    answered = [r for r in rows if r["decision"] == "partly_accepted"]
+    assert len(answered) == 1 and answered[0]["rationale"] == "បានបន្ថែមខេត្តពីរ។"
+    assert {r["anchor_id"] for r in rows} == {"SEC_intro", "PROT_01", "PROT_02", "PART_01", "SEC_coordination"}
+    assert any(r["heard"] == "Proposed deletion: through a technical working group" for r in rows)
