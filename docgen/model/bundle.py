@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .consultation import Consultation
+from .feedback import FeedbackRound
 from .plan import (Action, AseanOutput, GlossaryTerm, Institution, Outcome, Pillar,
                    PlanMetadata, Section, Theme)
 from .tor import TermsOfReference
@@ -29,6 +30,7 @@ SINGLE_SECTIONS: dict[str, type] = {
 # Folders whose files each hold one record (the whole file is the record).
 RECORD_FOLDERS: dict[str, type] = {
     "consultations": Consultation,
+    "feedback": FeedbackRound,
 }
 
 
@@ -58,7 +60,7 @@ class Plan:
     glossary: list[GlossaryTerm] = field(default_factory=list)
     tor: Optional[TermsOfReference] = None
     consultations: list[Consultation] = field(default_factory=list)
-    feedback: list[Any] = field(default_factory=list)  # FeedbackRound, see docgen.review
+    feedback: list[FeedbackRound] = field(default_factory=list)  # harvested review rounds
     origins: dict[int, Origin] = field(default_factory=dict, repr=False)
 
     def origin(self, obj: object) -> Optional[Origin]:

@@ -184,5 +184,6 @@ def build_plan(raw: RawPlan) -> tuple[Optional[Plan], list[Diagnostic]]:
                                     hint="add a 'metadata:' section (title, version, date, period...) to plan.yaml"))
         return None, diags
     plan = Plan(root=raw.root, metadata=singles["metadata"], tor=singles.get("tor"),
-                consultations=records["consultations"], origins=origins, **lists)
+                consultations=records["consultations"], feedback=records["feedback"],
+                origins=origins, **lists)
     return plan, diags
