@@ -384,7 +384,6 @@ def test_payloads_stay_literal(built):
     assert text_of(para) == ("PAYLOAD <w:p><w:r><w:t>x</w:t></w:r></w:p> **bold** `raw`{=openxml} "
                              "&amp; <b>html</b> \\emph{tex} #typst[x] END")
     assert not para.findall(".//w:b", NS) and not para.findall(".//w:p", NS)
-    assert len(doc.findall(".//w:t", NS)) == len([t for t in doc.iter(f"{{{W}}}t")])
 
 
 # --------------------------------------------------------------------------- properties
@@ -484,3 +483,20 @@ def test_review_marks_survive_and_word_mode(tmp_path):
     settings = etree.fromstring(p["word/settings.xml"])
     mode = settings.find("w:compat/w:compatSetting[@w:name='compatibilityMode']", NS)
     assert mode.get(f"{{{W}}}val") == "15"
+
+
+def test_cover_parts_get_their_styles(tmp_path):
+    out = tmp_path / "cover.docx"
+    md = ("::: {.cover}\n::: {.kingdom}\nKINGDOM\n:::\n\n::: {.ministry}\nMINISTRY\n:::\n\n"
+          "::: {.title}\nTITLE\n:::\n\n::: {.subtitle}\nSUBTITLE\n:::\n\n::: {.status}\nSTATUS\n:::\n:::\n\n"
+          "# Chapter {#SEC_one}\n\nText [Source: report]{.source}.\n")
+    write_docx(md, out, meta())
+    doc = xml(out, "word/document.xml")
+    got = {text_of(p): p.xpath("w:pPr/w:pStyle/@w:val", namespaces=NS) for p in doc.iter(f"{{{W}}}p")}
+    assert got["KINGDOM"] == ["CoverKingdom"] and got["TITLE"] == ["Title"]
+    assert got["SUBTITLE"] == ["Subtitle"] and got["MINISTRY"] == ["CoverText"]
+    assert got["STATUS"] == ["CoverText"] and got["Chapter"] == ["Heading1"]
+    src = next(r for r in doc.iter(f"{{{W}}}r") if text_of(r) == "Source: report")
+    assert src.xpath("w:rPr/w:rStyle/@w:val", namespaces=NS) == ["Source"]
+    styles = xml(out, "word/styles.xml")
+    assert style(styles, "CoverKingdom").find("w:rPr/w:rFonts", NS).get(f"{{{W}}}cs") == "Khmer OS Muol Light"
