@@ -22,7 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from . import i18n
 from .context.nap import nap_context
@@ -129,13 +129,14 @@ def _carry_comments_hook() -> Callable:
 
 
 def plan_jobs(plan: Plan, docs: Sequence[str], langs: Sequence[str], formats: Sequence[str],
-              scratch: Path) -> tuple[list[Job], list[str]]:
-    """Render every requested document to Markdown; returns the jobs and the skipped --doc keys."""
-    jobs, skipped = [], []
+              scratch: Path, skipped: Optional[list[str]] = None) -> Iterator[Job]:
+    """Render every requested document to Markdown, one job at a time (so conversions of the
+    first can start while the next renders). Unregistered --doc keys go to ``skipped``."""
     version = plan.metadata.version
     for key in docs:
         if key not in DOCUMENTS:
-            skipped.append(key)
+            if skipped is not None:
+                skipped.append(key)
             continue
         for doc in DOCUMENTS[key]:
             items = doc.each(plan) if doc.each else [(None, None)]
@@ -148,24 +149,20 @@ def plan_jobs(plan: Plan, docs: Sequence[str], langs: Sequence[str], formats: Se
                     res.mkdir(parents=True, exist_ok=True)
                     if doc.assets:
                         doc.assets(plan, lang, res)
-                    jobs.append(Job(name, render(doc.template, ctx), make_meta(plan, doc, lang, ctx), res,
-                                    list(formats)))
-    return jobs, skipped
+                    yield Job(name, render(doc.template, ctx), make_meta(plan, doc, lang, ctx), res, list(formats))
 
 
 def _timestamp(date: dt.date) -> int:
     return calendar.timegm(date.timetuple())
 
 
-def convert(jobs: list[Job], out_dir: Path, plan: Plan, carry_comments: bool = False,
+def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[str], carry_comments: bool = False,
             workers: Optional[int] = None) -> list[Path]:
-    """Write every job's files into ``out_dir`` concurrently; raise on the first failure."""
-    writers = {fmt: _backend(fmt) for fmt in sorted({f for j in jobs for f in j.formats})}
+    """Write every job's files into ``out_dir`` concurrently; report every failure."""
+    writers = {fmt: _backend(fmt) for fmt in formats}  # fail before any work if a backend is missing
     carry = _carry_comments_hook() if carry_comments and "docx" in writers else None
-    tasks = [(j, fmt) for j in jobs for fmt in j.formats]
 
-    def one(task) -> Path:
-        job, fmt = task
+    def one(job: Job, fmt: str) -> Path:
         path = out_dir / f"{job.name}.{fmt}"
         writers[fmt](job.markdown, path, job.meta, resource_dir=job.resource_dir)
         if not path.is_file():
@@ -174,12 +171,17 @@ def convert(jobs: list[Job], out_dir: Path, plan: Plan, carry_comments: bool = F
             carry(path, plan, job.meta)
         return path
 
-    # pandoc and typst do their work outside the GIL (subprocess / native code), so threads suffice.
-    n = workers or max(2, os.cpu_count() or 2)
-    with ThreadPoolExecutor(max_workers=min(n, max(1, len(tasks)))) as pool:
-        futures = [pool.submit(one, t) for t in tasks]
+    # pandoc and typst work outside the GIL (subprocesses / native code), so threads suffice;
+    # each job's conversions start as soon as its Markdown is rendered. PDFs (the slower) first.
+    order = sorted(formats, key=lambda f: f != "pdf")
+    tasks = []
+    with ThreadPoolExecutor(max_workers=workers or max(2, os.cpu_count() or 2)) as pool:
+        for job in jobs:
+            for fmt in order:
+                if fmt in job.formats:
+                    tasks.append((job, fmt, pool.submit(one, job, fmt)))
         errors, paths = [], []
-        for (job, fmt), fut in zip(tasks, futures):
+        for job, fmt, fut in tasks:
             try:
                 paths.append(fut.result())
             except DocgenError as exc:
@@ -197,6 +199,8 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
     """Build the requested files; returns their final paths (sorted)."""
     from .validate import require_plan
 
+    # Duplicates ("--format docx,docx") would make two writers race for one file.
+    docs, langs, formats = (list(dict.fromkeys(x)) for x in (docs, langs, formats))
     for lang in langs:
         i18n.base_lang(lang)
     bad = [f for f in formats if f not in FORMATS]
@@ -215,15 +219,16 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
     # The temp folder sits beside the version folder: same file system, so moves are atomic renames.
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=out))
     try:
-        jobs, skipped = plan_jobs(plan, docs, langs, formats, tmp)
+        skipped = [key for key in docs if key not in DOCUMENTS]
         for key in skipped:
             print(f"note: document '{key}' is not implemented yet; skipped", file=sys.stderr)
-        if not jobs:
+        if len(skipped) == len(docs):
             raise DocgenError([Diagnostic("docgen build", None, None, "", "nothing to build: no implemented document "
                                           f"among {', '.join(docs)}", hint=f"implemented: {', '.join(DOCUMENTS)}")])
         files_dir = tmp / "files"
         files_dir.mkdir()
-        written = convert(jobs, files_dir, plan, carry_comments)
+        jobs = plan_jobs(plan, docs, langs, formats, tmp)
+        written = convert(jobs, files_dir, plan, formats, carry_comments)
         stamp = _timestamp(plan.metadata.date)
         final.mkdir(exist_ok=True)
         results = []
