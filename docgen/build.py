@@ -25,7 +25,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from . import i18n
+from .context.consultation import (consultation_assets, consultation_context, consultations_each,
+                                   summary_assets, summary_context)
 from .context.nap import nap_context
+from .context.tor import tor_context
 from .context.values import Tx
 from .diagnostics import Diagnostic, DocgenError, Severity
 from .docmeta import DocMeta
@@ -57,9 +60,17 @@ class Document:
     assets: Optional[Callable[[Plan, str, Path], None]] = None
 
 
-# --doc key -> the documents it builds. Issue 4 adds "tor" and "consultations".
+# --doc key -> the documents it builds.
 DOCUMENTS: dict[str, tuple[Document, ...]] = {
     "nap": (Document(stem="NAP-WPS", template="nap.md.j2", context=nap_context, kind="nap"),),
+    # Issue 4: Terms of Reference, one summary per consultation, and the combined summary.
+    "tor": (Document(stem="ToR", template="tor.md.j2", context=tor_context, kind="tor"),),
+    "consultations": (
+        Document(stem="Consultation-{item}", template="consultation.md.j2", context=consultation_context,
+                 kind="consultation", each=consultations_each, assets=consultation_assets),
+        Document(stem="Consultation-Summary", template="consultation_summary.md.j2", context=summary_context,
+                 kind="summary", assets=summary_assets),
+    ),
 }
 
 

@@ -1,0 +1,315 @@
+"""Context of the consultation summaries (templates/consultation.md.j2, consultation_summary.md.j2).
+
+One summary per consultation record and one combined summary. Plain dicts of
+:class:`Tx` values, strings and numbers; the chart is written as an asset
+(``chart.png``) next to the Markdown by :func:`consultation_assets` /
+:func:`summary_assets`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Optional
+
+from .. import i18n
+from ..chart import Bar, render_chart
+from ..markdown.escape import MD
+from ..model.bundle import Plan
+from ..model.common import SexCount
+from ..model.consultation import Consultation, FeedbackItem
+from . import values as v
+from .nap import common_context
+from .values import Tx, tx
+
+CHART_FILE = "chart.png"
+CHART_MD = MD(CHART_FILE)  # a fixed file name, printed as is in the image link
+ACTION_WIDTH = 70  # characters of action text shown next to an action ID
+
+# Labels of these documents (English / Khmer draft), kept here rather than in the
+# shared i18n_labels.yaml so the NAP pipeline's file stays its owner's.
+_LABELS: dict[str, tuple[str, str]] = {
+    "consultation_summary": ("Consultation summary", "សេចក្ដីសង្ខេបការពិគ្រោះយោបល់"),
+    "combined_summary": ("Summary of consultations", "សេចក្ដីសង្ខេបនៃការពិគ្រោះយោបល់"),
+    "combined_subtitle": ("Consultations on Cambodia's first NAP-WPS", "ការពិគ្រោះយោបល់លើផែនការសកម្មភាពជាតិលើកដំបូងរបស់កម្ពុជាស្ដីពីស្ត្រី សន្តិភាព និងសន្តិសុខ"),
+    "overview": ("Overview", "ទិដ្ឋភាពទូទៅ"),
+    "dates": ("Dates", "កាលបរិច្ឆេទ"),
+    "place": ("Place", "ទីកន្លែង"),
+    "kind": ("Type", "ប្រភេទ"),
+    "organisers": ("Organisers", "អ្នករៀបចំ"),
+    "topics": ("Topics", "ប្រធានបទ"),
+    "participation": ("Participation", "ការចូលរួម"),
+    "participants": ("Participants", "អ្នកចូលរួម"),
+    "reported_figures": ("Participant totals as the sources report them", "ចំនួនអ្នកចូលរួមសរុបតាមឯកសារប្រភព"),
+    "figure_source": ("Reported by", "រាយការណ៍ដោយ"),
+    "retained": ("retained", "រក្សាទុក"),
+    "retained_figure": ("Figure retained", "តួលេខដែលរក្សាទុក"),
+    "group": ("Stakeholder group", "ក្រុមភាគីពាក់ព័ន្ធ"),
+    "total": ("Total", "សរុប"),
+    "women": ("Women", "ស្ត្រី"),
+    "men": ("Men", "បុរស"),
+    "remarks": ("Remarks", "កំណត់សម្គាល់"),
+    "not_stated": ("not stated", "មិនបានបញ្ជាក់"),
+    "sex_not_stated": ("sex not stated", "មិនបានបញ្ជាក់ភេទ"),
+    "stated_total": ("Total as printed", "សរុបតាមការបោះពុម្ព"),
+    "rows_add_up": ("Sum of the rows", "ផលបូកជួរ"),
+    "chart_title": ("Participants by stakeholder group and sex", "អ្នកចូលរួមតាមក្រុមភាគីពាក់ព័ន្ធ និងភេទ"),
+    "chart_title_all": ("Participants by consultation and sex (figures retained)", "អ្នកចូលរួមតាមការពិគ្រោះយោបល់ និងភេទ (តួលេខដែលរក្សាទុក)"),
+    "no_breakdown": ("The sources give no breakdown by stakeholder group.", "ឯកសារប្រភពមិនផ្ដល់ការបែងចែកតាមក្រុមភាគីពាក់ព័ន្ធទេ។"),
+    "key_messages": ("Key messages", "សារសំខាន់ៗ"),
+    "heard_responded": ("What we heard, how we responded", "អ្វីដែលយើងបានឮ និងរបៀបដែលយើងបានឆ្លើយតប"),
+    "what_we_heard": ("What we heard", "អ្វីដែលយើងបានឮ"),
+    "linked_to": ("Linked to", "ភ្ជាប់ទៅ"),
+    "response": ("Response", "ការឆ្លើយតប"),
+    "rationale": ("Rationale", "មូលហេតុ"),
+    "notes_on_sources": ("Notes on the sources", "កំណត់សម្គាល់អំពីឯកសារប្រភព"),
+    "sources": ("Sources", "ឯកសារប្រភព"),
+    "consultations": ("Consultations", "ការពិគ្រោះយោបល់"),
+    "consultation": ("Consultation", "ការពិគ្រោះយោបល់"),
+    "actions_discussed": ("Actions and sections discussed in each consultation", "សកម្មភាព និងផ្នែកដែលបានពិភាក្សាក្នុងការពិគ្រោះយោបល់នីមួយៗ"),
+    "actions_discussed_note": ("Each cell lists the feedback items (F1, F2...) of that consultation linked to the action or section.", "ក្រឡានីមួយៗរាយមតិយោបល់ (F1, F2...) នៃការពិគ្រោះយោបល់នោះ ដែលភ្ជាប់ទៅសកម្មភាព ឬផ្នែក។"),
+    "action_or_section": ("Action / section", "សកម្មភាព / ផ្នែក"),
+    "section": ("Section", "ផ្នែក"),
+    "feedback_count": ("Feedback items", "មតិយោបល់"),
+    "response_summary": ("Responses", "ការឆ្លើយតប"),
+    "speaker": ("Said by", "និយាយដោយ"),
+    "resp_accepted": ("Accepted", "ទទួលយក"),
+    "resp_partly_accepted": ("Partly accepted", "ទទួលយកមួយផ្នែក"),
+    "resp_not_accepted": ("Not accepted", "មិនទទួលយក"),
+    "resp_noted": ("Noted", "បានកត់សម្គាល់"),
+    "resp_pending": ("Pending (to be decided)", "កំពុងរង់ចាំ (ត្រូវសម្រេច)"),
+    "kind_dialogue": ("Dialogue", "កិច្ចសន្ទនា"),
+    "kind_workshop": ("Workshop", "សិក្ខាសាលា"),
+    "kind_launch_workshop": ("Launch event and workshop", "ពិធីដាក់ឱ្យប្រើប្រាស់ និងសិក្ខាសាលា"),
+    "kind_interviews_focus_groups": ("Interviews and focus group discussions", "ការសម្ភាស និងការពិភាក្សាក្រុមគោលដៅ"),
+    "kind_meeting": ("Meeting", "កិច្ចប្រជុំ"),
+    "kind_review": ("Review", "ការពិនិត្យឡើងវិញ"),
+}
+
+
+def L(key: str) -> Tx:
+    en, km = _LABELS[key]
+    return Tx(en, km)
+
+
+def labels() -> dict[str, Tx]:
+    return {k: L(k) for k in _LABELS}
+
+
+def _count(n: Optional[int]) -> Tx:
+    return v.number(n) if n is not None else L("not_stated")
+
+
+def _month(d: dt.date, lang: str) -> str:
+    if i18n.base_lang(lang) == "km":
+        from babel.dates import format_date
+        return i18n.khmer_digits(f"ខែ{format_date(d, 'MMMM', locale='km')} ឆ្នាំ{d.year}")
+    from babel.dates import format_date
+    return format_date(d, "MMMM y", locale="en")
+
+
+def dates(c: Consultation) -> Tx:
+    """'18 December 2024', '14 December 2023 – 15 December 2023', 'July 2024 – August 2024'."""
+    if c.date_precision == "month":
+        fmt = {lang: (lambda d, lang=lang: _month(d, lang)) for lang in ("en", "km")}
+    else:
+        fmt = {lang: (lambda d, lang=lang: i18n.format_date(d, lang)) for lang in ("en", "km")}
+    out = {}
+    for lang in ("en", "km"):
+        first = fmt[lang](c.start)
+        last = fmt[lang](c.end) if c.end and c.end != c.start else None
+        out[lang] = first if last is None or last == first else f"{first} – {last}"
+    return Tx(out["en"], out["km"], numeric=True)
+
+
+def _inst(plan: Plan, ref: str) -> dict[str, Tx]:
+    inst = plan.institution.get(ref)
+    if inst is None:
+        return {"acronym": tx(ref), "name": tx(ref)}
+    return {"acronym": tx(inst.acronym, en_ok_in_km=True), "name": tx(inst.name)}
+
+
+def _sexcount(c: SexCount) -> dict[str, Tx]:
+    return {"total": _count(c.total), "female": _count(c.female), "male": _count(c.male)}
+
+
+def _link(plan: Plan, ref: str) -> dict[str, Any]:
+    a = plan.action.get(ref)
+    if a is not None:
+        return {"id": ref, "kind": "action", "title": tx(a.text)}
+    s = plan.section.get(ref)
+    return {"id": ref, "kind": "section", "title": tx(s.title) if s else tx(ref)}
+
+
+def _feedback(plan: Plan, f: FeedbackItem) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "short_id": f.id.rsplit("_", 1)[-1],
+        "text": tx(f.text),
+        "speaker": tx(f.speaker),
+        "links": [_link(plan, ref) for ref in f.links],
+        "response": f.response,
+        "response_label": L(f"resp_{f.response}"),
+        "rationale": tx(f.rationale),
+        "source": v.source(f.source),
+    }
+
+
+def _bars(c: Consultation) -> list[tuple[Tx, SexCount]]:
+    """What the chart shows: the group rows, or the reported figures when there are none."""
+    p = c.participants
+    if p.tables:
+        return [(tx(g.label), g.count) for g in p.group_rows()]
+    return [(tx(r.label) if r.label else v.source(r.source), r) for r in p.reported]
+
+
+def consultation_record(plan: Plan, c: Consultation) -> dict[str, Any]:
+    p = c.participants
+    kept = p.retained_total()
+    return {
+        "id": c.id,
+        "title": tx(c.title),
+        "kind": L(f"kind_{c.kind}"),
+        "dates": dates(c),
+        "place": tx(c.place),
+        "organisers": [_inst(plan, o) for o in c.organisers],
+        "organisers_note": tx(c.organisers_note),
+        "summary": tx(c.summary),
+        "reported": [{"label": tx(r.label) if r.label else v.source(r.source), "source": v.source(r.source),
+                      "retained": i == p.retained, "note": r.discrepancy_note, **_sexcount(r)}
+                     for i, r in enumerate(p.reported)],
+        "retained": _sexcount(kept) if kept else None,
+        "retained_total": kept.total if kept else None,
+        "retained_because": tx(p.retained_because),
+        "tables": [{
+            "id": t.id, "title": tx(t.title), "source": v.source(t.source),
+            "stated": _sexcount(t.stated),
+            "rows_sum": _sexcount(SexCount(**{f: (sum(getattr(g.count, f) for g in t.groups)
+                                                   if all(getattr(g.count, f) is not None for g in t.groups) else None)
+                                               for f in ("total", "female", "male")})),
+            "groups": [{"label": tx(g.label), "remarks": tx(g.remarks), **_sexcount(g.count)} for g in t.groups],
+        } for t in p.tables],
+        "topics": [tx(t) for t in c.topics],
+        "key_messages": [tx(m) for m in c.key_messages],
+        "feedback": [_feedback(plan, f) for f in c.feedback],
+        "notes": [tx(n) for n in c.notes],
+        "sources": v.sources(c.sources),
+        "linked": c.linked_ids(),
+        "link_titles": [_link(plan, ref) for ref in c.linked_ids()],
+        "chart": MD(chart_name(c)),
+    }
+
+
+def chart_name(c: Consultation) -> str:
+    return f"chart_{c.id}.png"
+
+
+def _by_id(plan: Plan, ident: str) -> Consultation:
+    for c in plan.consultations:
+        if c.id == ident:
+            return c
+    raise KeyError(ident)
+
+
+def consultations_each(plan: Plan) -> list[tuple[str, Consultation]]:
+    return [(c.id, c) for c in sorted(plan.consultations, key=lambda c: (c.start, c.id))]
+
+
+def consultation_context(plan: Plan, lang: str, c: Consultation) -> dict[str, Any]:
+    ctx = common_context(plan, lang)
+    rec = consultation_record(plan, c)
+    ctx.update({
+        "C": labels(),
+        "doc_title": tx(c.title),
+        "doc_subtitle": L("consultation_summary"),
+        "short_title": L("consultation_summary"),
+        "period": rec["dates"],  # the cover's date line shows the event's dates
+        "c": rec,
+        "chart": CHART_MD,
+    })
+    return ctx
+
+
+def summary_context(plan: Plan, lang: str) -> dict[str, Any]:
+    ctx = common_context(plan, lang)
+    records = [consultation_record(plan, c) for _, c in consultations_each(plan)]
+    # Which actions/sections each consultation discussed: rows in plan order (actions, then sections).
+    order = [a.id for a in plan.actions] + [s.id for s in plan.sections]
+    linked = {ref for r in records for ref in r["linked"]}
+    rows = []
+    for ref in [x for x in order if x in linked] + sorted(linked - set(order)):
+        cells = []
+        for r in records:
+            ids = [f["short_id"] for f in r["feedback"] if any(link["id"] == ref for link in f["links"])]
+            cells.append(", ".join(ids))
+        rows.append({"link": _link(plan, ref), "cells": cells})
+    counts = {}
+    for r in records:
+        for f in r["feedback"]:
+            counts[f["response"]] = counts.get(f["response"], 0) + 1
+    years = sorted({c.start.year for c in plan.consultations} | {c.last_day.year for c in plan.consultations})
+    ctx.update({
+        "C": labels(),
+        "doc_title": L("combined_summary"),
+        "doc_subtitle": L("combined_subtitle"),
+        "short_title": L("combined_summary"),
+        "period": v.years(years[0], years[-1]) if years else ctx["period"],
+        "records": records,
+        "discussed": rows,
+        "responses": [{"label": L(f"resp_{k}"), "count": v.number(n)} for k, n in
+                      sorted(counts.items(), key=lambda kv: ["accepted", "partly_accepted", "not_accepted",
+                                                             "noted", "pending"].index(kv[0]))],
+        "feedback_total": v.number(sum(counts.values())),
+        "chart": CHART_MD,
+    })
+    return ctx
+
+
+# --- charts -------------------------------------------------------------------------
+
+
+def _render(tx_value: Tx, lang: str) -> str:
+    if lang == "km":
+        return tx_value.km or tx_value.en
+    if lang == "en-km" and tx_value.km and tx_value.km != tx_value.en and not tx_value.numeric:
+        return f"{tx_value.en} / {tx_value.km}"
+    return tx_value.en
+
+
+def _chart(bars: list[tuple[Tx, SexCount]], title: Tx, lang: str, out: Path) -> None:
+    legend = {"female": L("women"), "male": L("men"), "unstated": L("sex_not_stated"),
+              "female_short": L("women"), "male_short": L("men")}
+    render_chart([Bar(_render(label, lang), c.total, c.female, c.male) for label, c in bars],
+                 title=_render(title, lang), legend={k: _render(t, lang) for k, t in legend.items()},
+                 lang=lang, number=lambda n: i18n.number(n, lang), out_path=out)
+
+
+def chart_for(plan: Plan, lang: str, c: Consultation, folder: Path) -> Path:
+    out = Path(folder) / chart_name(c)
+    _chart(_bars(c), L("chart_title"), lang, out)
+    return out
+
+
+def consultation_assets(plan: Plan, lang: str, folder: Path) -> None:
+    """build.Document.assets for the per-consultation summaries.
+
+    The build passes no record to ``assets``; the folder is named after the output
+    file, ``Consultation-<id>_<version>_<lang>``, which names the record.
+    """
+    name = Path(folder).name
+    prefix, suffix = "Consultation-", f"_{plan.metadata.version}_{lang}"
+    ident = name[len(prefix):-len(suffix)] if name.startswith(prefix) and name.endswith(suffix) else None
+    if ident is None:
+        return
+    chart_for(plan, lang, _by_id(plan, ident), folder)
+
+
+def summary_assets(plan: Plan, lang: str, folder: Path) -> None:
+    bars = []
+    for _, c in consultations_each(plan):
+        chart_for(plan, lang, c, folder)
+        kept = c.participants.retained_total()
+        if kept is not None:
+            bars.append((Tx(f"{c.title.en[:48]}{'…' if len(c.title.en) > 48 else ''} ({dates(c).en})",
+                            f"{(c.title.km or c.title.en)[:48]}{'…' if len(c.title.km or c.title.en) > 48 else ''} ({dates(c).km})"),
+                         kept))
+    _chart(bars, L("chart_title_all"), lang, Path(folder) / CHART_FILE)
