@@ -256,10 +256,12 @@ def test_chart_labels_are_in_the_document_language(tmp_path):
     from docgen.context.consultation import chart_for
     plan, _ = load_plan(PLAN_DATA)
     c = next(c for c in plan.consultations if c.id == "C2024_12_18")
-    png = chart_for(plan, "km", c, tmp_path).read_bytes()
-    assert png.startswith(b"\x89PNG")
-    en = chart_for(plan, "en", c, tmp_path / "x" if (tmp_path / "x").mkdir() is None else tmp_path).read_bytes()
-    assert en != png  # other labels, other image
+    (tmp_path / "km").mkdir()
+    (tmp_path / "en").mkdir()
+    km = chart_for(plan, "km", c, tmp_path / "km").read_bytes()
+    en = chart_for(plan, "en", c, tmp_path / "en").read_bytes()
+    assert km.startswith(b"\x89PNG") and en.startswith(b"\x89PNG")
+    assert en != km  # other labels, other image
 
 
 def _pdf_backend():
