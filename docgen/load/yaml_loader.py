@@ -21,6 +21,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NODES = 200_000  # far above any real plan; stops alias ("billion laughs") bombs
 
 Loc = tuple  # ('actions', 3, 'text', 'en')
+# libyaml's composer is ~10x faster than PyYAML's pure-Python one and keeps the same marks.
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -147,7 +149,7 @@ def parse_text(text: str, display: str, path: Path | None = None) -> LoadedFile:
     if not text.strip() or all(l.strip().startswith("#") or not l.strip() for l in text.splitlines()):
         raise _error(display, "file is empty", 1, 1, hint="add the data this file should hold, or delete the file")
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=_COMPOSER))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
