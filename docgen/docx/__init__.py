@@ -16,6 +16,8 @@ from pathlib import Path
 from docgen.diagnostics import DocgenError
 from docgen.docmeta import DocMeta
 
+from docgen.markdown.reader import markdown_to_json
+
 from .postprocess import postprocess
 from .reference import build_reference_docx, load_style, pandoc_path, reference_docx_for
 
@@ -24,9 +26,6 @@ __all__ = ["write_docx", "build_reference_docx"]
 LUA_FILTER = Path(__file__).resolve().parent.parent / "markdown" / "filters" / "docgen.lua"
 LANGS = ("en", "km", "en-km")
 PANDOC_TIMEOUT = 300
-# auto_identifiers off: only the contract's explicit IDs become bookmarks (pandoc's
-# generated ones contain '-' and non-ASCII letters, which Word rejects as bookmark names).
-READER = "markdown-auto_identifiers"
 
 
 def _check(markdown: str, meta: DocMeta) -> None:
@@ -44,13 +43,14 @@ def run_pandoc(markdown: str, meta: DocMeta, reference: Path, resource_dir: Path
     contents = meta.labels.get("contents", "Contents")
     with tempfile.TemporaryDirectory(prefix="docgen-docx-") as tmp:
         out = Path(tmp) / "out.docx"
-        cmd = [pandoc_path(), "--from", READER, "--to", "docx",
+        # The body is read once (docgen.markdown.reader) and shared with the PDF backend.
+        cmd = [pandoc_path(), "--from", "json", "--to", "docx",
                "--reference-doc", str(reference), "--lua-filter", str(LUA_FILTER),
                "--metadata", f"docgen-contents={contents}", "--output", str(out)]
         if resource_dir is not None:
             cmd += ["--resource-path", str(resource_dir)]
         try:
-            proc = subprocess.run(cmd, input=markdown.encode("utf-8"), capture_output=True,
+            proc = subprocess.run(cmd, input=markdown_to_json(markdown).encode("utf-8"), capture_output=True,
                                   env=env, timeout=PANDOC_TIMEOUT,
                                   cwd=str(resource_dir) if resource_dir else None)
         except subprocess.TimeoutExpired:
