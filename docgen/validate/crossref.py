@@ -314,7 +314,7 @@ def _records(plan: Plan) -> Iterator[object]:
 
 _KHMER = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]")
 # Acronyms and codes (UNDP, NAP-WPS) are written in Latin letters in Khmer text too.
-_ACRONYM = re.compile(r"[A-Za-z0-9.&/+\-]{1,16}")
+_ACRONYM = re.compile(r"[A-Za-z0-9.&/+ \-]{1,16}")
 
 
 def check_khmer(r: Reporter, strict: bool) -> None:
