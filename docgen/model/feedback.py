@@ -70,7 +70,22 @@ class FeedbackItem(Strict):
 
 
 class FeedbackRound(Strict):
+    """One review round: ``plan_data/feedback/<round>.yaml``.
+
+    ``consultation`` (optional) names the consultation event the round belongs to,
+    by its ID (the ``id`` of a file under ``plan_data/consultations/``, e.g.
+    ``consultation: C2024_12_18``). Its items then appear in that event's summary,
+    in the 'what we heard / how we responded' matrix next to the feedback the
+    consultation record holds. A round without it (a written review of the draft)
+    gets its own review summary, ``Review-<round>_<version>_<lang>``. An unknown
+    event ID is an error of ``docgen validate`` / ``docgen build`` (with a
+    did-you-mean hint). ``title`` (optional, ``{en, km}``) names the round in its
+    review summary; by default the summary is titled after the round name.
+    """
+
     round: str = RoundName
+    consultation: Optional[Id] = None
+    title: Optional[Text] = None
     items: list[FeedbackItem] = []
 
     @model_validator(mode="after")
