@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .changes import Change, ChangeLog, compare
-from .context import changelog_context, changelog_markdown
+from .context import annex_context, changelog_context, changelog_markdown
 from .snapshot import Release, previous_release, released_versions, resolve
 
-__all__ = ["Change", "ChangeLog", "compare", "changelog_context", "changelog_markdown",
+__all__ = ["Change", "ChangeLog", "compare", "annex_context", "changelog_context", "changelog_markdown",
            "Release", "previous_release", "released_versions", "resolve"]

@@ -125,3 +125,62 @@ def changelog_markdown(old_plan: Plan, new_plan: Plan, lang: str, heading_id: st
                            f"({md_inline(f['response_label'])}): {md_inline(f['text'])}{why}")
         out.append("")
     return MD("\n".join(out))
+
+
+def annex_context(old_plan: Plan, new_plan: Plan, lang: str) -> dict[str, Any]:
+    """Template data for templates/_nap_changes.md.j2 (the NAP's "Changes since OLD" annex).
+
+    Titles are :class:`~docgen.context.values.Tx` (the template renders them for the
+    document's language, both in the bilingual one); each change's ``body`` is Markdown
+    (deleted words struck through, inserted ones underlined, Khmer tagged ``lang=km``);
+    ``link`` is the bookmark of the changed ID in the new draft (None when it has none,
+    e.g. a removed action).
+    """
+    from ..context.review import mixed
+    from ..context.values import Tx
+
+    log = compare(old_plan, new_plan)
+    en = changelog_context(old_plan, new_plan, "en", log)
+    km = changelog_context(old_plan, new_plan, "km", log)
+    shown = km if lang == "km" else en  # bodies: one language (Khmer texts stay Khmer in both)
+    targets = ({a.id for a in new_plan.actions} | {i.id for a in new_plan.actions for i in a.indicators}
+               | {s.id for s in new_plan.sections})
+
+    def piece(op: str, text: str) -> str:
+        core = mixed(text)
+        if not core:
+            return " "
+        lead = " " if text[:1].isspace() else ""
+        trail = " " if text[-1:].isspace() else ""
+        if op == "delete":
+            core = f"~~{core}~~"
+        elif op == "insert":
+            core = f"[{core}]{{.underline}}"
+        return lead + core + trail
+
+    groups = []
+    for g_en, g_km, g in zip(en["groups"], km["groups"], shown["groups"]):
+        items = []
+        for it in g["items"]:
+            if it["diff"]:
+                body = "".join(piece(op, x) for op, x in it["diff"] if x).strip()
+            elif it["old"] is not None and it["new"] is not None:
+                body = f"{mixed(it['old'])} → {mixed(it['new'])}"
+            else:
+                body = mixed(it["new"] if it["new"] is not None else it["old"] or "")
+            action = it["action"] if it["action"] not in (None, it["id"]) else None
+            items.append({
+                "id": it["id"], "link": it["id"] if it["id"] in targets else None,
+                "action": action, "action_link": action if action in targets else None,
+                "field": None if it["kind"] in ("added", "removed") else it["field"],
+                "body": MD(body),
+                "feedback": [{"id": f["id"], "text": mixed(f["text"]), "response": Tx(
+                    _TEXT["en"].get(f["response"], f["response"]), _TEXT["km"].get(f["response"], f["response"])),
+                    "rationale": mixed(f["rationale"]) if f["rationale"] else None} for f in it["feedback"]],
+            })
+        groups.append({"kind": g["kind"], "anchor": f"SEC_changes_{g['kind']}",
+                       "title": Tx(g_en["title"], g_km["title"]), "items": items})
+    return {"old_version": log.old_version, "new_version": log.new_version,
+            "title": Tx(en["title"], km["title"]), "intro": Tx(en["intro"], km["intro"]),
+            "empty": Tx(en["empty"], km["empty"]), "feedback_label": Tx(_TEXT["en"]["feedback"], _TEXT["km"]["feedback"]),
+            "count": len(log.changes), "ids": sorted({c.id for c in log.changes}), "groups": groups}

@@ -93,9 +93,13 @@ def released_versions(out_root: Path) -> list[Release]:
     return sorted(found, key=lambda r: (r.date, r.version))
 
 
-def previous_release(out_root: Path, version: str) -> Optional[Release]:
-    """The latest release other than ``version`` (what a new draft's change annex compares with)."""
-    others = [r for r in released_versions(out_root) if r.version != version]
+def previous_release(out_root: Path, version: str, on_or_before: Optional[dt.date] = None) -> Optional[Release]:
+    """The latest release other than ``version`` (what a new draft's change annex compares with).
+
+    With ``on_or_before`` (the draft's date), releases dated later are ignored: rebuilding
+    an old version never compares it with a newer one."""
+    others = [r for r in released_versions(out_root) if r.version != version
+              and (on_or_before is None or r.date <= on_or_before)]
     return others[-1] if others else None
 
 
