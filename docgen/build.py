@@ -8,6 +8,11 @@ files intact. Other versions' folders are never touched.
 
 Adding a document type: one context function + one template, registered in
 ``DOCUMENTS`` below.
+
+Versions (issue 6): when an earlier version is released under the output root
+(``docgen release``), documents registered with ``changes=True`` (the NAP) get
+``changes`` in their context: the "Changes since OLD" annex data
+(:func:`docgen.versions.annex_context`), compared with the released snapshot.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from . import i18n
 from .context.consultation import (consultation_assets, consultation_context, consultations_each,
                                    summary_assets, summary_context)
 from .context.nap import nap_context
+from .context.review import review_context, review_rounds_each
 from .context.tor import tor_context
 from .context.values import Tx
 from .diagnostics import Diagnostic, DocgenError, Severity
@@ -48,8 +54,11 @@ class Document:
     it may use ``{item}``, e.g. ``"Consultation-{item}"``.
     ``context(plan, lang)`` (or ``context(plan, lang, record)`` with ``each``) returns the
     template's context; it should hold ``doc_title`` (and may hold ``doc_subtitle``) as Tx.
-    ``each(plan)`` -> [(item name, record)] makes one file per record.
-    ``assets(plan, lang, folder)`` may write images etc. that the Markdown refers to.
+    ``each(plan)`` -> [(item name, record)] makes one file per record (none when it is empty).
+    ``assets(plan, lang, folder)`` (``assets(plan, lang, folder, record)`` with ``each``) may
+    write images etc. that the Markdown refers to.
+    ``changes``: the context gets ``changes`` (annex "Changes since OLD") when an earlier
+    version is released; templates test it with ``{% if changes is defined and changes %}``.
     """
 
     stem: str
@@ -57,12 +66,13 @@ class Document:
     context: Callable[..., dict]
     kind: str  # DocMeta.doc
     each: Optional[Callable[[Plan], list[tuple[str, Any]]]] = None
-    assets: Optional[Callable[[Plan, str, Path], None]] = None
+    assets: Optional[Callable[..., None]] = None
+    changes: bool = False
 
 
 # --doc key -> the documents it builds.
 DOCUMENTS: dict[str, tuple[Document, ...]] = {
-    "nap": (Document(stem="NAP-WPS", template="nap.md.j2", context=nap_context, kind="nap"),),
+    "nap": (Document(stem="NAP-WPS", template="nap.md.j2", context=nap_context, kind="nap", changes=True),),
     # Issue 4: Terms of Reference, one summary per consultation, and the combined summary.
     "tor": (Document(stem="ToR", template="tor.md.j2", context=tor_context, kind="tor"),),
     "consultations": (
@@ -70,6 +80,10 @@ DOCUMENTS: dict[str, tuple[Document, ...]] = {
                  kind="consultation", each=consultations_each, assets=consultation_assets),
         Document(stem="Consultation-Summary", template="consultation_summary.md.j2", context=summary_context,
                  kind="summary", assets=summary_assets),
+        # Issue 5: a harvested review round without a consultation event gets its own summary
+        # (rounds naming an event appear in that event's summary instead).
+        Document(stem="Review-{item}", template="review.md.j2", context=review_context, kind="review",
+                 each=review_rounds_each),
     ),
 }
 
@@ -140,9 +154,10 @@ def _carry_comments_hook() -> Callable:
 
 
 def plan_jobs(plan: Plan, docs: Sequence[str], langs: Sequence[str], formats: Sequence[str],
-              scratch: Path, skipped: Optional[list[str]] = None) -> Iterator[Job]:
+              scratch: Path, skipped: Optional[list[str]] = None, previous: Optional[Plan] = None) -> Iterator[Job]:
     """Render every requested document to Markdown, one job at a time (so conversions of the
-    first can start while the next renders). Unregistered --doc keys go to ``skipped``."""
+    first can start while the next renders). Unregistered --doc keys go to ``skipped``.
+    ``previous``: the plan of the last released version, for the "Changes since" annex."""
     version = plan.metadata.version
     for key in docs:
         if key not in DOCUMENTS:
@@ -155,12 +170,48 @@ def plan_jobs(plan: Plan, docs: Sequence[str], langs: Sequence[str], formats: Se
                 stem = doc.stem.format(item=item) if item is not None else doc.stem
                 for lang in langs:
                     ctx = doc.context(plan, lang, record) if doc.each else doc.context(plan, lang)
+                    if doc.changes and previous is not None:
+                        from .versions import annex_context
+                        ctx = {**ctx, "changes": annex_context(previous, plan, lang)}
                     name = f"{stem}_{version}_{lang}"
                     res = scratch / "res" / name
                     res.mkdir(parents=True, exist_ok=True)
                     if doc.assets:
-                        doc.assets(plan, lang, res)
+                        if doc.each:
+                            doc.assets(plan, lang, res, record)
+                        else:
+                            doc.assets(plan, lang, res)
                     yield Job(name, render(doc.template, ctx), make_meta(plan, doc, lang, ctx), res, list(formats))
+
+
+def previous_plan(plan: Plan, out: Path, log=print) -> Optional[Plan]:
+    """The plan of the latest version released under ``out`` before ``plan``'s version
+    (by release date, not later than the plan's date), or None."""
+    from .validate import require_plan
+    from .versions.snapshot import previous_release, verify_snapshot
+
+    rel = previous_release(out, plan.metadata.version, on_or_before=plan.metadata.date)
+    if rel is None:
+        return None
+    verify_snapshot(rel)
+    try:
+        old, _ = require_plan(rel.data_dir)
+    except DocgenError as exc:
+        raise DocgenError([Diagnostic(str(rel.data_dir), None, None, "",
+                                      f"cannot write the annex 'Changes since {rel.version}': the released "
+                                      f"plan data of version {rel.version} does not validate",
+                                      hint="the snapshot was made by an older docgen; compare with "
+                                           "'docgen diff' after fixing it, or release again with --force")]
+                          + exc.diagnostics) from None
+    return old
+
+
+def _check_feedback(plan: Plan) -> None:
+    from .review.checks import check_feedback
+
+    errors = [d for d in check_feedback(plan) if d.severity is Severity.ERROR]
+    if errors:
+        raise DocgenError(errors)
 
 
 def _timestamp(date: dt.date) -> int:
@@ -218,6 +269,7 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
     if bad:
         raise DocgenError(f"unknown format(s) {', '.join(bad)}; expected {', '.join(FORMATS)}")
     plan, diags = require_plan(Path(data))
+    _check_feedback(plan)
     warnings = [d for d in diags if d.severity is Severity.WARNING]
     if warnings:
         print(f"note: the plan data has {len(warnings)} warning(s); run 'docgen validate' to see them",
@@ -227,6 +279,7 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
     out = Path(out)
     final = out / version
     out.mkdir(parents=True, exist_ok=True)
+    previous = previous_plan(plan, out) if any(d.changes for k in docs for d in DOCUMENTS.get(k, ())) else None
     # The temp folder sits beside the version folder: same file system, so moves are atomic renames.
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=out))
     try:
@@ -238,7 +291,7 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
                                           f"among {', '.join(docs)}", hint=f"implemented: {', '.join(DOCUMENTS)}")])
         files_dir = tmp / "files"
         files_dir.mkdir()
-        jobs = plan_jobs(plan, docs, langs, formats, tmp)
+        jobs = plan_jobs(plan, docs, langs, formats, tmp, previous=previous)
         written = convert(jobs, files_dir, plan, formats, carry_comments)
         stamp = _timestamp(plan.metadata.date)
         final.mkdir(exist_ok=True)

@@ -4,6 +4,11 @@ One summary per consultation record and one combined summary. Plain dicts of
 :class:`Tx` values, strings and numbers; the chart is written as an asset
 (``chart.png``) next to the Markdown by :func:`consultation_assets` /
 :func:`summary_assets`.
+
+The 'what we heard / how we responded' matrix of an event holds the feedback its
+record lists and the items of every harvested review round that names the event
+(``consultation: <event-id>`` in plan_data/feedback/<round>.yaml), with the
+responses recorded there (see :mod:`docgen.context.review`).
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from ..model.common import SexCount
 from ..model.consultation import Consultation, FeedbackItem
 from . import values as v
 from .nap import common_context
+from .review import Links, harvested_rows, labels as review_labels, rounds_for_event
 from .values import Tx, tx
 
 CHART_FILE = "chart.png"
@@ -140,13 +146,14 @@ def _link(plan: Plan, ref: str) -> dict[str, Any]:
     return {"id": ref, "kind": "section", "title": tx(s.title) if s else tx(ref)}
 
 
-def _feedback(plan: Plan, f: FeedbackItem) -> dict[str, Any]:
+def _feedback(plan: Plan, f: FeedbackItem, links: Links) -> dict[str, Any]:
     return {
         "id": f.id,
         "short_id": f.id.rsplit("_", 1)[-1],
         "text": tx(f.text),
         "speaker": tx(f.speaker),
-        "links": [_link(plan, ref) for ref in f.links],
+        "links": [{**_link(plan, ref), "anchor": links.add(_link(plan, ref)["kind"], ref)["anchor"]}
+                  for ref in f.links],
         "response": f.response,
         "response_label": L(f"resp_{f.response}"),
         "rationale": tx(f.rationale),
@@ -162,9 +169,14 @@ def _bars(c: Consultation) -> list[tuple[Tx, SexCount]]:
     return [(tx(r.label) if r.label else v.source(r.source), r) for r in p.reported]
 
 
-def consultation_record(plan: Plan, c: Consultation) -> dict[str, Any]:
+def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[str, Any]:
     p = c.participants
     kept = p.retained_total()
+    links = Links(plan, c.id)  # anchors of the "Linked to" list, unique per record
+    feedback = [_feedback(plan, f, links) for f in c.feedback]
+    rounds = rounds_for_event(plan, c.id)
+    harvested = harvested_rows(plan, rounds, links, lang)
+    linked = list(dict.fromkeys(c.linked_ids() + [h["link"]["id"] for h in harvested if h["link"]]))
     return {
         "id": c.id,
         "title": tx(c.title),
@@ -190,11 +202,14 @@ def consultation_record(plan: Plan, c: Consultation) -> dict[str, Any]:
         } for t in p.tables],
         "topics": [tx(t) for t in c.topics],
         "key_messages": [tx(m) for m in c.key_messages],
-        "feedback": [_feedback(plan, f) for f in c.feedback],
+        "feedback": feedback,
+        "harvested": harvested,
+        "rounds": [fr.round for fr in rounds],
         "notes": [tx(n) for n in c.notes],
         "sources": v.sources(c.sources),
-        "linked": c.linked_ids(),
-        "link_titles": [_link(plan, ref) for ref in c.linked_ids()],
+        "linked": linked,
+        "link_titles": [{**_link(plan, e["id"]), **({"title": e["title"]} if e["title"] else {}),
+                         "anchor": e["anchor"]} for e in links.ordered()],
         "chart": MD(chart_name(c)),
     }
 
@@ -203,22 +218,16 @@ def chart_name(c: Consultation) -> str:
     return f"chart_{c.id}.png"
 
 
-def _by_id(plan: Plan, ident: str) -> Consultation:
-    for c in plan.consultations:
-        if c.id == ident:
-            return c
-    raise KeyError(ident)
-
-
 def consultations_each(plan: Plan) -> list[tuple[str, Consultation]]:
     return [(c.id, c) for c in sorted(plan.consultations, key=lambda c: (c.start, c.id))]
 
 
 def consultation_context(plan: Plan, lang: str, c: Consultation) -> dict[str, Any]:
     ctx = common_context(plan, lang)
-    rec = consultation_record(plan, c)
+    rec = consultation_record(plan, c, lang)
     ctx.update({
         "C": labels(),
+        "R": review_labels(),
         "doc_title": tx(c.title),
         "doc_subtitle": L("consultation_summary"),
         "short_title": L("consultation_summary"),
@@ -231,7 +240,7 @@ def consultation_context(plan: Plan, lang: str, c: Consultation) -> dict[str, An
 
 def summary_context(plan: Plan, lang: str) -> dict[str, Any]:
     ctx = common_context(plan, lang)
-    records = [consultation_record(plan, c) for _, c in consultations_each(plan)]
+    records = [consultation_record(plan, c, lang) for _, c in consultations_each(plan)]
     # Which actions/sections each consultation discussed: rows in plan order (actions, then sections).
     order = [a.id for a in plan.actions] + [s.id for s in plan.sections]
     linked = {ref for r in records for ref in r["linked"]}
@@ -240,15 +249,19 @@ def summary_context(plan: Plan, lang: str) -> dict[str, Any]:
         cells = []
         for r in records:
             ids = [f["short_id"] for f in r["feedback"] if any(link["id"] == ref for link in f["links"])]
+            ids += [h["id"] for h in r["harvested"] if h["link"] and h["link"]["id"] == ref]
             cells.append(", ".join(ids))
         rows.append({"link": _link(plan, ref), "cells": cells})
     counts = {}
     for r in records:
         for f in r["feedback"]:
             counts[f["response"]] = counts.get(f["response"], 0) + 1
+        for h in r["harvested"]:
+            counts[h["decision"]] = counts.get(h["decision"], 0) + 1
     years = sorted({c.start.year for c in plan.consultations} | {c.last_day.year for c in plan.consultations})
     ctx.update({
         "C": labels(),
+        "R": review_labels(),
         "doc_title": L("combined_summary"),
         "doc_subtitle": L("combined_subtitle"),
         "short_title": L("combined_summary"),
@@ -289,18 +302,9 @@ def chart_for(plan: Plan, lang: str, c: Consultation, folder: Path) -> Path:
     return out
 
 
-def consultation_assets(plan: Plan, lang: str, folder: Path) -> None:
-    """build.Document.assets for the per-consultation summaries.
-
-    The build passes no record to ``assets``; the folder is named after the output
-    file, ``Consultation-<id>_<version>_<lang>``, which names the record.
-    """
-    name = Path(folder).name
-    prefix, suffix = "Consultation-", f"_{plan.metadata.version}_{lang}"
-    ident = name[len(prefix):-len(suffix)] if name.startswith(prefix) and name.endswith(suffix) else None
-    if ident is None:
-        return
-    chart_for(plan, lang, _by_id(plan, ident), folder)
+def consultation_assets(plan: Plan, lang: str, folder: Path, c: Consultation) -> None:
+    """build.Document.assets for the per-consultation summaries: the record's chart."""
+    chart_for(plan, lang, c, folder)
 
 
 def summary_assets(plan: Plan, lang: str, folder: Path) -> None:
