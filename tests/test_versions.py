@@ -268,3 +268,82 @@ def test_bundled_plan_changes_round_trip(tmp_path):
         header = _norm(_md_plain(redline_markdown(old, new, lang)))[:3]
         assert _norm(_plain(docx, "accept")) == header + _norm(_md_plain(document_markdown(new, lang)))
         assert _norm(_plain(docx, "reject")) == header + _norm(_md_plain(document_markdown(old, lang)))
+
+
+# --- the "Changes since OLD" annex in the built draft ---------------------------------
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _tree_hashes(folder: Path) -> dict[str, tuple[str, int]]:
+    import hashlib
+    return {p.relative_to(folder).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _annex(docx: Path) -> tuple[list[str], set[str], dict[str, str]]:
+    """Paragraph texts from the annex heading on, the bookmarks, and hyperlinks (text -> anchor) there."""
+    from lxml import etree
+    with zipfile.ZipFile(docx) as z:
+        body = etree.fromstring(z.read("word/document.xml")).find(f"{W}body")
+    paras, marks, links, on = [], set(), {}, False
+    for el in body.iter(f"{W}p", f"{W}bookmarkStart"):  # document order (bookmarks may sit between paragraphs)
+        if el.tag == f"{W}bookmarkStart":
+            on = on or el.get(f"{W}name") == "SEC_changes"
+            if on:
+                marks.add(el.get(f"{W}name"))
+        elif on:
+            paras.append("".join(t.text or "" for t in el.iter(f"{W}t")))
+            links.update({"".join(t.text or "" for t in h.iter(f"{W}t")): h.get(f"{W}anchor")
+                          for h in el.iter(f"{W}hyperlink")})
+    return paras, marks, links
+
+
+def test_build_after_release_has_the_changes_annex_and_leaves_the_release_alone(tmp_path, capsys):
+    out, data = tmp_path / "build", tmp_path / "plan_data"
+    shutil.copytree(FIX / "v1", data)
+    # 0.1 built and released
+    assert main(["build", "--data", str(data), "--out", str(out), "--doc", "nap", "--format", "docx",
+                 "--lang", "en"]) == 0
+    assert _annex(out / "0.1" / "NAP-WPS_0.1_en.docx")[0] == []  # nothing released before: no annex
+    assert main(["release", "--data", str(data), "--out", str(out)]) == 0
+    before = _tree_hashes(out / "0.1")
+    assert "NAP-WPS_0.1_en.docx" in before and "release.json" in before
+    # the data moves on to 0.2 (the realistic second version)
+    shutil.rmtree(data)
+    shutil.copytree(FIX / "v2", data)
+    assert main(["build", "--data", str(data), "--out", str(out), "--doc", "nap", "--format", "docx",
+                 "--lang", "en,km"]) == 0
+    capsys.readouterr()
+    assert _tree_hashes(out / "0.1") == before  # another version's files: untouched
+    paras, marks, links = _annex(out / "0.2" / "NAP-WPS_0.2_en.docx")
+    assert paras[0] == "Changes since version 0.1"
+    assert {"SEC_changes", "SEC_changes_added", "SEC_changes_removed", "SEC_changes_moved",
+            "SEC_changes_text_en", "SEC_changes_text_km", "SEC_changes_target"} <= marks
+    listed = {m.group(1) for p in paras if (m := re.match(r"^([A-Z]{4}_\d\d(?:_I\d)?)", p))}
+    assert listed == {"PREV_02", "PROT_02", "PROT_01", "PART_02", "PREV_01_I1"}
+    # IDs still in the draft link to their bookmarks; the removed action has none
+    assert links["PREV_02"] == "PREV_02" and links["PREV_01_I1"] == "PREV_01_I1" and "PROT_02" not in links
+    assert any(p.startswith("PREV_01_I1 (PREV_01) target: 30 % (2030) → 40 % (2030)") for p in paras)
+    km_paras, _, _ = _annex(out / "0.2" / "NAP-WPS_0.2_km.docx")
+    assert km_paras[0] == "ការកែប្រែតាំងពីកំណែ 0.1"
+    assert "សកម្មភាពដែលបានបន្ថែម" in km_paras and any("និងយុវជន" in p for p in km_paras)
+    # rebuilding 0.1 later does not compare it with the newer release
+    assert main(["release", "--data", str(data), "--out", str(out)]) == 0
+    shutil.rmtree(data)
+    shutil.copytree(FIX / "v1", data)
+    assert main(["build", "--data", str(data), "--out", str(out), "--doc", "nap", "--format", "docx",
+                 "--lang", "en"]) == 0
+    assert _annex(out / "0.1" / "NAP-WPS_0.1_en.docx")[0] == []
+
+
+def test_a_tampered_release_stops_the_build_with_a_diagnostic(tmp_path, capsys):
+    out = tmp_path / "build"
+    assert main(["release", "--data", str(FIX / "v1"), "--out", str(out)]) == 0
+    snap = out / "0.1" / "plan_data.snapshot" / "plan.yaml"
+    snap.write_text(snap.read_text() + "\n# edited\n")
+    rc = main(["build", "--data", str(FIX / "v2"), "--out", str(out), "--doc", "nap", "--format", "docx",
+               "--lang", "en"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "no longer matches its release manifest" in err and "Traceback" not in err
+    assert not (out / "0.2").exists()
