@@ -171,6 +171,8 @@ def test_round_without_event_gets_a_review_summary(built):
     root = _xml(built["Review-written-1_0.1_en.docx"])
     text = _text(root)
     assert "Review round written-1" in text and "NAP-WPS_0.1_km_UNW.docx" in text and "Lina Sok" in text
+    assert "Items: 2 (Comments: 1; Proposed changes: 1)" in text and "General: 1" in text and "Open: 2" in text
+    assert "Partly accepted: 1" in text and "Pending (to be decided): 1" in text
     rows = {r[0]: r for r in _rows(root) if r and r[0].startswith("FB_")}
     assert rows["FB_bbbbbbbbbbb1"][1:5] == ["Proposed insertion: and police contingents (Lina Sok)", "PART_01",
                                             "Partly accepted", "Police added where deployed under UN command."]
@@ -211,3 +213,18 @@ def test_consultation_assets_receive_the_record(plan, tmp_path):
             ident = job.name.split("_0.1_")[0][len("Consultation-"):]
             assert (job.resource_dir / f"chart_{ident}.png").is_file()
     assert len(seen) == len(plan.consultations) and doc.assets.__code__.co_argcount == 4
+
+
+def test_harvesting_again_keeps_the_consultation_link(tmp_path):
+    import yaml
+    from docgen.model.feedback import FeedbackItem
+    from docgen.review.store import merge_items, read_round
+
+    path = tmp_path / "feedback" / "dec2024.yaml"
+    path.parent.mkdir()
+    path.write_text("# secretariat's note\n" + EVENT_ROUND, encoding="utf-8")
+    new = FeedbackItem.model_validate(yaml.safe_load(WRITTEN_ROUND)["items"][0])
+    assert merge_items(path, "dec2024", [new]) == (1, 0)
+    fr = read_round(path, "dec2024")
+    assert fr.consultation == "C2024_12_18" and [i.id for i in fr.items][-1] == "FB_bbbbbbbbbbb1"
+    assert path.read_text(encoding="utf-8").startswith("# secretariat's note\nround: dec2024\nconsultation: C2024_12_18\n")

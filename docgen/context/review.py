@@ -38,7 +38,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "round": ("Round", "ជុំ"),
     "files_reviewed": ("Files reviewed", "ឯកសារដែលបានពិនិត្យ"),
     "reviewers": ("Reviewers", "អ្នកពិនិត្យ"),
-    "items": ("Items", "ធាតុ"),
+    "item_count": ("Items", "ធាតុ"),
     "comments": ("Comments", "មតិយោបល់"),
     "changes": ("Proposed changes", "ការកែប្រែដែលបានស្នើ"),
     "anchored": ("Anchored to an action, output or section", "ភ្ជាប់ទៅសកម្មភាព លទ្ធផល ឬផ្នែក"),
@@ -212,7 +212,7 @@ def review_context(plan: Plan, lang: str, fr: FeedbackRound) -> dict[str, Any]:
         "files": sorted({it.source_file for it in fr.items}),
         "reviewers": [mixed(n) for n in reviewers],
         "counts": {
-            "items": v.number(len(rows)),
+            "total": v.number(len(rows)),
             "comments": v.number(sum(r["kind"] == "comment" for r in rows)),
             "changes": v.number(sum(r["kind"] != "comment" for r in rows)),
             "anchored": v.number(sum(r["link"] is not None for r in rows)),

@@ -84,7 +84,9 @@ def _atomic_write(path: Path, text: str) -> None:
 HEADER = ("# Reviewers' feedback harvested by `docgen harvest` from the reviewed DOCX files.\n"
           "# Fill in each item's response (decision: accepted | partly_accepted | not_accepted |\n"
           "# noted | pending; rationale: {en, km}; by; date) and set status: closed when done.\n"
-          "# Harvesting again only adds new items; it never changes the ones below.\n")
+          "# Harvesting again only adds new items; it never changes the ones below.\n"
+          "# Optional, above 'items:': 'consultation: <event-id>' shows the items in that\n"
+          "# consultation's summary; without it the round gets its own Review-<round> summary.\n")
 
 
 def merge_items(path: Path, round_name: str, new_items: list[FeedbackItem]) -> tuple[int, int]:
