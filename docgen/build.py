@@ -206,14 +206,6 @@ def previous_plan(plan: Plan, out: Path, log=print) -> Optional[Plan]:
     return old
 
 
-def _check_feedback(plan: Plan) -> None:
-    from .review.checks import check_feedback
-
-    errors = [d for d in check_feedback(plan) if d.severity is Severity.ERROR]
-    if errors:
-        raise DocgenError(errors)
-
-
 def _timestamp(date: dt.date) -> int:
     return calendar.timegm(date.timetuple())
 
@@ -269,7 +261,6 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
     if bad:
         raise DocgenError(f"unknown format(s) {', '.join(bad)}; expected {', '.join(FORMATS)}")
     plan, diags = require_plan(Path(data))
-    _check_feedback(plan)
     warnings = [d for d in diags if d.severity is Severity.WARNING]
     if warnings:
         print(f"note: the plan data has {len(warnings)} warning(s); run 'docgen validate' to see them",

@@ -418,4 +418,6 @@ def check_plan(plan: Plan, strict: bool = False) -> list[Diagnostic]:
     else:
         r.out += check_consultations(plan)
         r.out += check_tor(plan)
+    from ..review.checks import check_feedback
+    r.out += check_feedback(plan)
     return r.out
