@@ -1,0 +1,36 @@
+"""Khmer word segmentation for line breaking.
+
+Khmer writes no spaces between words. Typst's line breaker finds break points in
+Khmer with its own dictionary and sometimes splits a word; we segment with
+khmercut instead and keep each word unbreakable (see docgen.pdf.typst_ast).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+KHMER_RUN = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]+")
+
+
+@lru_cache(maxsize=65536)
+def words(run: str) -> tuple[str, ...]:
+    """The words of a run of Khmer letters (cached: plan texts repeat across variants)."""
+    import khmercut
+
+    out = tuple(w for w in khmercut.tokenize(run) if w)
+    # khmercut must not lose or add characters; if it ever did, keep the run whole.
+    return out if "".join(out) == run else (run,)
+
+
+def split(text: str) -> list[tuple[bool, str]]:
+    """``text`` as (is_khmer_word, piece) pieces, in order; non-Khmer pieces kept as they are."""
+    pieces: list[tuple[bool, str]] = []
+    pos = 0
+    for m in KHMER_RUN.finditer(text):
+        if m.start() > pos:
+            pieces.append((False, text[pos:m.start()]))
+        pieces.extend((True, w) for w in words(m.group()))
+        pos = m.end()
+    if pos < len(text):
+        pieces.append((False, text[pos:]))
+    return pieces

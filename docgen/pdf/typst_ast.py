@@ -1,0 +1,186 @@
+"""Give the Markdown contract's constructs their Typst form, on pandoc's JSON AST.
+
+The DOCX backend does the same for Word in the Lua filter; here it is Python
+because the PDF path also segments Khmer words (khmercut) on the same pass.
+
+Everything emitted as raw Typst is our own markup around the document's content:
+no text from data is ever placed in raw Typst, except Khmer words (letters of the
+Khmer block only, which have no meaning in Typst markup) and literal runs such as
+"..." that we quote as Typst strings with escaping.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .khmer import KHMER_RUN, split
+
+Node = dict[str, Any]
+
+# Typst turns these into typographic symbols ("..." -> ellipsis, "-?" -> soft hyphen)
+# and pandoc's Typst writer leaves them unescaped; data must show as written.
+_SHORTHANDS = ("...", "-?")
+
+
+def raw_block(text: str) -> Node:
+    return {"t": "RawBlock", "c": ["typst", text]}
+
+
+def raw_inline(text: str) -> Node:
+    return {"t": "RawInline", "c": ["typst", text]}
+
+
+def typst_string(text: str) -> str:
+    """A Typst string literal (same escapes as JSON for what we need)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _attr(node: Node) -> tuple[str, list[str], dict[str, str]]:
+    ident, classes, kvs = node["c"][0]
+    return ident, classes, dict(kvs)
+
+
+_INLINE_STYLE = {
+    "pending": "docgen-pending",
+    "placeholder": "docgen-placeholder",
+    "source": "docgen-source",
+    "note": "docgen-note",
+}
+_COVER_PARTS = ("kingdom", "ministry", "title", "subtitle", "status", "supported", "period", "date")
+
+
+class TypstTransform:
+    def __init__(self, box_khmer: bool = True):
+        self.box_khmer = box_khmer
+
+    # --- inlines ---------------------------------------------------------------
+
+    def _str(self, text: str, in_heading: bool) -> list[Node]:
+        out: list[Node] = []
+        for is_khmer, piece in split(text) if KHMER_RUN.search(text) else [(False, text)]:
+            if is_khmer:
+                if self.box_khmer and not in_heading:
+                    # An unbreakable word, then a break opportunity.
+                    out += [raw_inline(f"#box[{piece}]"), {"t": "Str", "c": "\u200b"}]
+                else:
+                    out += [{"t": "Str", "c": piece}, {"t": "Str", "c": "\u200b"}]
+            else:
+                out += self._literal(piece)
+        if out and out[-1] == {"t": "Str", "c": "\u200b"}:
+            out.pop()
+        return out
+
+    @staticmethod
+    def _literal(text: str) -> list[Node]:
+        if not any(s in text for s in _SHORTHANDS):
+            return [{"t": "Str", "c": text}]
+        out, buf, i = [], "", 0
+        while i < len(text):
+            for s in _SHORTHANDS:
+                if text.startswith(s, i):
+                    if buf:
+                        out.append({"t": "Str", "c": buf})
+                        buf = ""
+                    out.append(raw_inline(f"#{typst_string(s)}"))
+                    i += len(s)
+                    break
+            else:
+                buf += text[i]
+                i += 1
+        if buf:
+            out.append({"t": "Str", "c": buf})
+        return out
+
+    def inlines(self, items: list[Node], in_heading: bool = False) -> list[Node]:
+        out: list[Node] = []
+        for node in items:
+            t = node.get("t")
+            if t == "Str":
+                out += self._str(node["c"], in_heading)
+            elif t == "Span":
+                out += self._span(node, in_heading)
+            else:
+                out.append(self._walk_children(node, in_heading))
+        return out
+
+    def _span(self, node: Node, in_heading: bool) -> list[Node]:
+        ident, classes, kvs = _attr(node)
+        body = self.inlines(node["c"][1], in_heading)
+        wrappers = [_INLINE_STYLE[c] for c in classes if c in _INLINE_STYLE]
+        if kvs.get("lang", "").startswith("km"):
+            wrappers.append("docgen-km-inline")
+        if not wrappers:
+            node = {"t": "Span", "c": [node["c"][0], body]}
+            return [node]
+        opened = "".join(f"#{w}[" for w in wrappers)
+        return [raw_inline(opened), *body, raw_inline("]" * len(wrappers))]
+
+    # --- blocks ----------------------------------------------------------------
+
+    def blocks(self, items: list[Node]) -> list[Node]:
+        out: list[Node] = []
+        for node in items:
+            if node.get("t") == "Div":
+                out += self._div(node)
+            elif node.get("t") == "Header":
+                level, attr, inl = node["c"]
+                out.append({"t": "Header", "c": [level, attr, self.inlines(inl, in_heading=True)]})
+            else:
+                out.append(self._walk_children(node, False))
+        return out
+
+    def _div(self, node: Node) -> list[Node]:
+        ident, classes, kvs = _attr(node)
+        children = node["c"][1]
+        label = f" <{ident}>" if ident else ""
+        if "toc" in classes:
+            return [raw_block("#docgen-toc()" + label)]
+        if "pagebreak" in classes:
+            return [raw_block("#pagebreak(weak: true)")]
+        if "bilingual" in classes:
+            cols = [c for c in children if c.get("t") == "Div"]
+            if len(cols) == 2:
+                left, right = (self.blocks([c]) for c in cols)
+                return [raw_block("#docgen-bilingual["), *left, raw_block("]["), *right, raw_block("]" + label)]
+        wrapper = None
+        if "landscape" in classes:
+            wrapper = "docgen-landscape"
+        elif "cover" in classes:
+            wrapper = "docgen-cover"
+        else:
+            part = next((c for c in classes if c in _COVER_PARTS), None)
+            if part:
+                wrapper = f'docgen-cover-part.with({typst_string(part)})'
+        lang_km = kvs.get("lang", "").startswith("km")
+        body = self.blocks(children)
+        if wrapper is None and not lang_km:
+            return [{"t": "Div", "c": [node["c"][0], body]}]
+        opens = ([f"#{wrapper}["] if wrapper else []) + (["#docgen-km["] if lang_km else [])
+        return [raw_block("".join(opens)), *body, raw_block("]" * len(opens) + label)]
+
+    # --- generic -----------------------------------------------------------------
+
+    def _walk_children(self, node: Any, in_heading: bool) -> Any:
+        if isinstance(node, list):
+            if node and all(isinstance(x, dict) and "t" in x for x in node):
+                kinds = {x["t"] for x in node}
+                if kinds & _BLOCK_TYPES:
+                    return self.blocks(node)
+                if kinds & _INLINE_TYPES:
+                    return self.inlines(node, in_heading)
+            return [self._walk_children(x, in_heading) for x in node]
+        if isinstance(node, dict):
+            if node.get("t") in ("RawBlock", "RawInline", "Code", "CodeBlock", "Math"):
+                return node
+            return {k: self._walk_children(v, in_heading) for k, v in node.items()}
+        return node
+
+    def document(self, ast: Node) -> Node:
+        return {**ast, "blocks": self.blocks(ast["blocks"])}
+
+
+_BLOCK_TYPES = {"Para", "Plain", "Div", "Header", "BulletList", "OrderedList", "Table", "BlockQuote",
+                "CodeBlock", "RawBlock", "HorizontalRule", "LineBlock", "DefinitionList", "Figure"}
+_INLINE_TYPES = {"Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Span", "Link", "Code",
+                 "RawInline", "Image", "Note", "Quoted", "Cite", "Underline", "Strikeout", "Superscript",
+                 "Subscript", "SmallCaps", "Math"}
