@@ -150,7 +150,7 @@ class TypstTransform:
         else:
             part = next((c for c in classes if c in _COVER_PARTS), None)
             if part:
-                wrapper = f'docgen-cover-part.with({typst_string(part)})'
+                wrapper = f'docgen-cover-part({typst_string(part)})'
         lang_km = kvs.get("lang", "").startswith("km")
         body = self.blocks(children)
         if wrapper is None and not lang_km:
