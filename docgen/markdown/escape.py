@@ -72,13 +72,12 @@ def md_join(items: Iterable[Any], sep: str = ", ") -> MD:
 
 def _words(text: str) -> list[str]:
     """Words and the spaces between them; Khmer runs (written without spaces) segmented."""
+    from ..khmer import split
+
     out: list[str] = []
     for part in re.split(r"( )", text):
-        if part and any("\u1780" <= c <= "\u17ff" for c in part):
-            from khmercut import tokenize  # imported lazily: loading its model takes a moment
-            out.extend(tokenize(part))
-        elif part:
-            out.append(part)
+        if part:
+            out.extend(piece for _, piece in split(part))
     return out
 
 

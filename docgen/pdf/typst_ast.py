@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .khmer import KHMER_RUN, split
+from ..khmer import KHMER_RUN, split
 
 Node = dict[str, Any]
 

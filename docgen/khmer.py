@@ -1,8 +1,9 @@
-"""Khmer word segmentation for line breaking.
+"""Khmer word segmentation, shared by every stage that needs word boundaries.
 
-Khmer writes no spaces between words. Typst's line breaker finds break points in
-Khmer with its own dictionary and sometimes splits a word; we segment with
-khmercut instead and keep each word unbreakable (see docgen.pdf.typst_ast).
+Khmer writes no spaces between words. The PDF keeps each word unbreakable (Typst's
+own line breaker sometimes splits Khmer words, see docgen.pdf.typst_ast), table
+cells are shortened between words, and redlines diff Khmer word by word. Results
+are cached: the same texts recur across the language variants of one build.
 """
 from __future__ import annotations
 

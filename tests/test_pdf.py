@@ -1,0 +1,198 @@
+"""Issue 3, PDF side: contract constructs, Khmer fonts and line breaks, metadata, safety."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from docgen.docmeta import DocMeta
+from docgen.khmer import split
+from docgen.markdown.escape import md_inline
+from docgen.pdf import to_typst, write_pdf
+from docgen.pdf.fonts import font_set
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+
+KM_TITLE = "ផែនការសកម្មភាពជាតិស្តីពីស្ត្រី សន្តិភាព និងសន្តិសុខ"
+KM_LONG = ("ពង្រឹងសមត្ថភាពរបស់អ្នកឆ្លើយតបជួរមុខក្នុងវិស័យសន្តិភាព និងសន្តិសុខ ដើម្បីបង្ការ និងឆ្លើយតបចំពោះអំពើហិង្សា"
+           "ផ្លូវភេទ និងអំពើហិង្សាផ្អែកលើយេនឌ័រ ស្របតាមអាទិភាពនៃផែនការសកម្មភាពជាតិ ")
+PAYLOADS = ["#set page(fill: red)", "$x^2$", "@PROT_01", "<label>", "\\u{41}", "// not a comment",
+            "= not a heading", "wait... ok", "soft-?hyphen", "a -- b", "*bold* _em_", "[link](http://x)"]
+
+
+def meta(lang: str, **kw) -> DocMeta:
+    labels = {"en": {"contents": "Contents", "page": "Page", "of": "of"},
+              "km": {"contents": "មាតិកា", "page": "ទំព័រ", "of": "នៃ"}}["km" if lang == "km" else "en"]
+    return DocMeta(doc="nap", lang=lang, title="NAP-WPS test", version="0.1", date=dt.date(2026, 11, 21),
+                   header_text="DRAFT v0.1 - 21 November 2026", author="MoWA", keywords=("WPS", "Cambodia"),
+                   labels=labels, **kw)
+
+
+SAMPLE = f"""
+::: {{.cover}}
+::: {{.kingdom}}
+ព្រះរាជាណាចក្រកម្ពុជា
+:::
+::: {{.title}}
+National Action Plan {md_inline(KM_TITLE)}
+:::
+:::
+
+::: {{.toc}}
+:::
+
+# Introduction {{#SEC_intro}}
+
+Plain English paragraph with a pending [English shown \\[translation pending\\]]{{.pending}} and a
+[to be decided]{{.placeholder}} placeholder. [Source: report §8.1]{{.source}}
+
+::: {{lang=km}}
+{md_inline(KM_LONG * 6)}
+:::
+
+::: {{#PROT_01 .action}}
+**PROT\\_01** {md_inline(" ".join(PAYLOADS))}
+:::
+
+::: {{.bilingual}}
+::: {{lang=en}}
+## Protection {{#PIL_protection}}
+:::
+::: {{lang=km}}
+## ការការពារ {{#PIL_protection_km .unnumbered}}
+:::
+:::
+
+::: {{.landscape}}
+| ID | Action | Lead |
+|:---|:-----------------------------|:----|
+| PROT\\_01 | {md_inline(KM_LONG)} | MoWA |
+:::
+"""
+
+
+def pdf_text(path: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdf_fonts(path: Path) -> str:
+    return subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+
+
+def page_sizes(path: Path) -> list[tuple[float, float]]:
+    out = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(path)], capture_output=True, text=True).stdout
+    return [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", out)]
+
+
+def contains_khmer(extracted: str, expected: str) -> bool:
+    """Khmer text extracted from PDFs repeats parts of clusters (a known limit of text
+    extraction for complex scripts), so look for ``expected`` as a tight subsequence."""
+    hay = re.sub(r"[\s\u200b]", "", extracted)
+    needle = re.sub(r"[\s\u200b]", "", expected)
+    for start in (m.start() for m in re.finditer(re.escape(needle[0]), hay)):
+        i, j = 0, start
+        while i < len(needle) and j < len(hay) and j - start <= 2 * len(needle):
+            if hay[j] == needle[i]:
+                i += 1
+            j += 1
+        if i == len(needle):
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pdf")
+    paths = {}
+    for lang in ("en", "km", "en-km"):
+        paths[lang] = out / f"sample_{lang}.pdf"
+        write_pdf(SAMPLE, paths[lang], meta(lang))
+    return paths
+
+
+def test_text_header_footer_and_ids(pdfs):
+    text = pdf_text(pdfs["en"])
+    assert "National Action Plan" in text and "Introduction" in text and "PROT_01" in text
+    pages = len(page_sizes(pdfs["en"]))
+    assert text.count("DRAFT v0.1 - 21 November 2026") == pages
+    assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
+    assert "Contents" in text
+
+
+def test_payloads_are_literal(pdfs):
+    text = re.sub(r"\s+", " ", pdf_text(pdfs["en"]))
+    for payload in PAYLOADS:
+        assert payload in text, payload
+    assert "…" not in text  # "..." not turned into an ellipsis
+
+
+def test_khmer_fonts_embedded_and_khmer_digits(pdfs):
+    fonts = pdf_fonts(pdfs["km"])
+    expected = font_set().khmer_body.replace(" ", "")
+    assert re.search(rf"{expected}\S*\s.*\byes\b", fonts), fonts
+    for line in fonts.splitlines()[2:]:
+        assert " yes " in line, f"font not embedded: {line}"
+    text = pdf_text(pdfs["km"])
+    assert "ទំព័រ ១ នៃ" in text  # Khmer page label and digits
+    assert contains_khmer(text, KM_TITLE)
+
+
+def test_khmer_words_never_split_across_lines(tmp_path, plan):
+    # The plan's Khmer action texts: without the word boxes Typst starts ~5 of ~120 lines
+    # inside a word (e.g. a number or a loanword cut in two); with them, none.
+    text = " ".join(a.text.km for a in plan.actions)
+    body = md_inline(text)
+    words = {w for k, w in split(text) if k}
+    source = to_typst(body, meta("km"))
+    assert all(f"#box[{w}]" in source for w in words)
+    out = tmp_path / "para.pdf"
+    write_pdf(body, out, meta("km"))
+    # Lines start at the margin in pdftotext's layout; indented fragments are debris of
+    # Khmer text extraction (which also repeats parts of clusters: see contains_khmer).
+    lines = [l.replace("\u200b", "") for l in pdf_text(out, "-layout").splitlines()]
+    khmer_lines = [l for l in lines if len(l) > 20 and "\u1780" <= l[0] <= "\u17ff"]
+    assert len(khmer_lines) > 100
+    split_words = [l[:15] for l in khmer_lines
+                   if not any(l[0] == w[0] and contains_khmer(l[:2 * len(w)], w) for w in words)]
+    assert split_words == []
+
+
+def test_landscape_and_bilingual(pdfs):
+    sizes = page_sizes(pdfs["en-km"])
+    assert any(w > h for w, h in sizes) and any(h > w for w, h in sizes)
+    text = pdf_text(pdfs["en-km"])
+    assert "Protection" in text and contains_khmer(text, "ការការពារ")
+
+
+def test_pending_and_placeholder_visible(pdfs):
+    text = re.sub(r"\s+", " ", pdf_text(pdfs["en"]))
+    assert "English shown [translation pending]" in text
+    assert "to be decided" in text
+
+
+def test_same_input_same_bytes(tmp_path):
+    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    write_pdf(SAMPLE, a, meta("km"))
+    write_pdf(SAMPLE, b, meta("km"))
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_document_metadata(pdfs):
+    info = subprocess.run(["pdfinfo", str(pdfs["en"])], capture_output=True, text=True).stdout
+    assert re.search(r"Title:\s+NAP-WPS test", info)
+    assert re.search(r"Author:\s+MoWA", info)
+    assert re.search(r"Keywords:\s+WPS, Cambodia", info)
+    assert "2026" in re.search(r"CreationDate:.*", info).group()
+
+
+def test_noto_fallback_when_khmer_os_is_absent(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOCGEN_KHMER_FONT", "noto")
+    out = tmp_path / "noto.pdf"
+    write_pdf(SAMPLE, out, meta("km"))
+    fonts = pdf_fonts(out)
+    assert "NotoSansKhmer" in fonts and "KhmerOS" not in fonts
+    assert contains_khmer(pdf_text(out), KM_TITLE)
