@@ -49,6 +49,17 @@ _INLINE_STYLE = {
 _COVER_PARTS = ("kingdom", "ministry", "title", "subtitle", "status", "supported", "period", "date")
 
 
+def _merge_latin(pieces):
+    """Join non-Khmer pieces back to the Khmer word before them (for plain-text headings)."""
+    out: list[tuple[bool, str]] = []
+    for is_khmer, piece in pieces:
+        if not is_khmer and out:
+            out[-1] = (out[-1][0], out[-1][1] + piece)
+        else:
+            out.append((is_khmer, piece))
+    return out
+
+
 class TypstTransform:
     def __init__(self, box_khmer: bool = True):
         self.box_khmer = box_khmer
@@ -56,18 +67,27 @@ class TypstTransform:
     # --- inlines ---------------------------------------------------------------
 
     def _str(self, text: str, in_heading: bool) -> list[Node]:
+        if not KHMER_RUN.search(text):
+            return self._literal(text)
+        if in_heading or not self.box_khmer:
+            # Headings stay plain text (PDF bookmarks); words are still marked for breaking.
+            return [{"t": "Str", "c": "\u200b".join(p for _, p in _merge_latin(split(text)))}]
         out: list[Node] = []
-        for is_khmer, piece in split(text) if KHMER_RUN.search(text) else [(False, text)]:
+        raw: list[str] = []  # consecutive Khmer words (and the spaces between them) as one raw run
+        for is_khmer, piece in split(text):
             if is_khmer:
-                if self.box_khmer and not in_heading:
-                    # An unbreakable word, then a break opportunity.
-                    out += [raw_inline(f"#box[{piece}]"), {"t": "Str", "c": "\u200b"}]
-                else:
-                    out += [{"t": "Str", "c": piece}, {"t": "Str", "c": "\u200b"}]
+                if raw and raw[-1].startswith("#box"):
+                    raw.append("\u200b")  # a break opportunity between two words
+                raw.append(f"#box[{piece}]")  # an unbreakable word (Khmer letters only: no markup)
+            elif piece.strip(" ") == "" and raw:
+                raw.append(piece)
             else:
+                if raw:
+                    out.append(raw_inline("".join(raw)))
+                    raw = []
                 out += self._literal(piece)
-        if out and out[-1] == {"t": "Str", "c": "\u200b"}:
-            out.pop()
+        if raw:
+            out.append(raw_inline("".join(raw)))
         return out
 
     @staticmethod
