@@ -227,9 +227,10 @@ def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[st
 
     # pandoc and typst work outside the GIL (subprocesses / native code), so threads suffice;
     # each job's conversions start as soon as its Markdown is rendered. PDFs (the slower) first.
+    # Twice the cores: the threads mostly wait, and a DOCX can run beside two Typst compiles.
     order = sorted(formats, key=lambda f: f != "pdf")
     tasks = []
-    with ThreadPoolExecutor(max_workers=workers or max(2, os.cpu_count() or 2)) as pool:
+    with ThreadPoolExecutor(max_workers=workers or 2 * (os.cpu_count() or 2)) as pool:
         for job in jobs:
             for fmt in order:
                 if fmt in job.formats:
