@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from .diagnostics import DocgenError, Severity
+from .diagnostics import DocgenError
 
 DEFAULT_DATA = Path("plan_data")
 DEFAULT_OUT = Path("build")

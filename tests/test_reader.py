@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from docgen import build
-from docgen.docx.reference import pandoc_path
+from docgen.pandoc import pandoc_path
 from docgen.markdown.reader import markdown_to_json, pipe_table_widths
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import calendar
 import os
-import subprocess
 import tempfile
 from pathlib import Path
 
 from docgen.diagnostics import DocgenError
 from docgen.docmeta import DocMeta
 
+from docgen.fsutil import atomic_write_bytes
 from docgen.markdown.reader import markdown_to_json
+from docgen.pandoc import run_pandoc
 
 from .postprocess import postprocess
-from .reference import build_reference_docx, load_style, pandoc_path, reference_docx_for
+from .reference import build_reference_docx, load_style, reference_docx_for
 
 __all__ = ["write_docx", "build_reference_docx"]
 
@@ -37,29 +38,19 @@ def _check(markdown: str, meta: DocMeta) -> None:
         raise DocgenError("write_docx: the Markdown body contains a NUL character")
 
 
-def run_pandoc(markdown: str, meta: DocMeta, reference: Path, resource_dir: Path | None) -> bytes:
+def pandoc_docx(markdown: str, meta: DocMeta, reference: Path, resource_dir: Path | None) -> bytes:
     env = dict(os.environ)
     env["SOURCE_DATE_EPOCH"] = str(calendar.timegm(meta.date.timetuple()))
     contents = meta.labels.get("contents", "Contents")
     with tempfile.TemporaryDirectory(prefix="docgen-docx-") as tmp:
         out = Path(tmp) / "out.docx"
         # The body is read once (docgen.markdown.reader) and shared with the PDF backend.
-        cmd = [pandoc_path(), "--from", "json", "--to", "docx",
-               "--reference-doc", str(reference), "--lua-filter", str(LUA_FILTER),
-               "--metadata", f"docgen-contents={contents}", "--output", str(out)]
+        args = ["--from", "json", "--to", "docx", "--reference-doc", str(reference), "--lua-filter", str(LUA_FILTER),
+                "--metadata", f"docgen-contents={contents}", "--output", str(out)]
         if resource_dir is not None:
-            cmd += ["--resource-path", str(resource_dir)]
-        try:
-            proc = subprocess.run(cmd, input=markdown_to_json(markdown).encode("utf-8"), capture_output=True,
-                                  env=env, timeout=PANDOC_TIMEOUT,
-                                  cwd=str(resource_dir) if resource_dir else None)
-        except subprocess.TimeoutExpired:
-            raise DocgenError(f"pandoc took longer than {PANDOC_TIMEOUT} s writing the DOCX") from None
-        except OSError as exc:
-            raise DocgenError(f"cannot run pandoc: {exc}") from None
-        if proc.returncode != 0:
-            msg = proc.stderr.decode("utf-8", "replace").strip()
-            raise DocgenError(f"pandoc failed writing the DOCX: {msg}")
+            args += ["--resource-path", str(resource_dir)]
+        run_pandoc(args, markdown_to_json(markdown).encode("utf-8"), "writing the DOCX", env=env,
+                   cwd=str(resource_dir) if resource_dir else None)
         return out.read_bytes()
 
 
@@ -70,16 +61,5 @@ def write_docx(markdown: str, out_path: Path, meta: DocMeta, *,
     out_path = Path(out_path)
     style = load_style()
     reference = reference_docx_for(meta)
-    data = postprocess(run_pandoc(markdown, meta, reference, resource_dir), meta, style)
-    try:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, out_path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise DocgenError(f"{out_path}: cannot write the DOCX: {exc}") from None
+    data = postprocess(pandoc_docx(markdown, meta, reference, resource_dir), meta, style)
+    atomic_write_bytes(out_path, data, "DOCX")

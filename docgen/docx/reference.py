@@ -20,6 +20,7 @@ import yaml
 from lxml import etree
 
 from docgen.diagnostics import DocgenError
+from docgen.pandoc import pandoc_path
 from docgen.docmeta import DocMeta
 
 from .ooxml import CT_NS, R_NS, REL_NS, W_NS, child, parse, remove, serialize, w
@@ -103,12 +104,6 @@ def page_geometry(style: dict) -> dict[str, int]:
 # --------------------------------------------------------------------------- pandoc default
 _default_lock = threading.Lock()
 _default_ref: bytes | None = None
-
-
-def pandoc_path() -> str:
-    import pypandoc
-
-    return pypandoc.get_pandoc_path()
 
 
 def pandoc_default_reference() -> bytes:

@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import threading
 from concurrent.futures import Future
 from typing import Optional
 
-from ..diagnostics import DocgenError
+from ..pandoc import run_pandoc
 
 # Only the extensions the Markdown contract uses: no automatic heading IDs (only explicit
 # IDs may become bookmarks), no smart quotes/emoji/math (data is literal text).
 READER = ("commonmark_x-gfm_auto_identifiers-implicit_header_references-smart-emoji"
           "-tex_math_dollars-task_lists-alerts-yaml_metadata_block+implicit_figures")
-PANDOC_TIMEOUT = 300
 
 _SEPARATOR = re.compile(r"^\|?(\s*:?-+:?\s*\|)+\s*(:?-+:?\s*)?\|?\s*$")
 
@@ -74,18 +72,8 @@ def _set_widths(ast: dict, widths: list[Optional[list[float]]]) -> None:
 
 
 def _read(markdown: str) -> str:
-    from ..docx.reference import pandoc_path
-
-    try:
-        proc = subprocess.run([pandoc_path(), "--from", READER, "--to", "json"], input=markdown.encode("utf-8"),
-                              capture_output=True, timeout=PANDOC_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise DocgenError(f"pandoc took longer than {PANDOC_TIMEOUT} s reading the Markdown") from None
-    except OSError as exc:
-        raise DocgenError(f"cannot run pandoc: {exc}") from None
-    if proc.returncode != 0:
-        raise DocgenError(f"pandoc could not read the Markdown: {proc.stderr.decode('utf-8', 'replace').strip()}")
-    ast = json.loads(proc.stdout)
+    out = run_pandoc(["--from", READER, "--to", "json"], markdown.encode("utf-8"), "reading the Markdown")
+    ast = json.loads(out)
     _set_widths(ast, pipe_table_widths(markdown))
     return json.dumps(ast, ensure_ascii=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 # Word bookmark names allow letters, digits and '_' only, start with a letter and
 # have at most 40 characters; IDs double as bookmark names, so they follow the rule.

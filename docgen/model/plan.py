@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, Optional, Union
+from typing import Literal, Optional
 
 from pydantic import Field, field_validator
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tempfile
 import threading
 from functools import lru_cache
@@ -19,14 +18,15 @@ from typing import Optional
 
 from ..diagnostics import DocgenError
 from ..docmeta import DocMeta
+from ..fsutil import atomic_write_bytes
 from ..markdown.reader import markdown_to_json
+from ..pandoc import run_pandoc
 from .fonts import FORCE_ENV, FontSet, font_set
 from .template import build_template
 from .typst_ast import TypstTransform
 
 __all__ = ["write_pdf", "to_typst"]
 
-PANDOC_TIMEOUT = 300
 LANGS = ("en", "km", "en-km")
 
 
@@ -68,21 +68,11 @@ def _fonts(fs: FontSet):
 
 def to_typst(markdown: str, meta: DocMeta, *, box_khmer: bool = True) -> str:
     """The Typst source of the document (pandoc's Typst writer on the transformed AST)."""
-    from ..docx.reference import pandoc_path
-
     ast = TypstTransform(box_khmer=box_khmer).document(json.loads(markdown_to_json(markdown)))
     template = _template_file(meta.lang == "km", _force_noto())
-    cmd = [pandoc_path(), "--from", "json", "--to", "typst", "--wrap=none", "--template", template]
-    try:
-        proc = subprocess.run(cmd, input=json.dumps(ast, ensure_ascii=False).encode("utf-8"),
-                              capture_output=True, timeout=PANDOC_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise DocgenError(f"pandoc took longer than {PANDOC_TIMEOUT} s writing Typst") from None
-    except OSError as exc:
-        raise DocgenError(f"cannot run pandoc: {exc}") from None
-    if proc.returncode != 0:
-        raise DocgenError(f"pandoc failed writing Typst: {proc.stderr.decode('utf-8', 'replace').strip()}")
-    return proc.stdout.decode("utf-8")
+    out = run_pandoc(["--from", "json", "--to", "typst", "--wrap=none", "--template", template],
+                     json.dumps(ast, ensure_ascii=False).encode("utf-8"), "writing Typst")
+    return out.decode("utf-8")
 
 
 def _inputs(meta: DocMeta) -> dict[str, str]:
@@ -121,13 +111,4 @@ def write_pdf(markdown: str, out_path: Path, meta: DocMeta, *, resource_dir: Opt
     if meta.lang not in LANGS:
         raise DocgenError(f"write_pdf: unknown language variant '{meta.lang}' (one of {', '.join(LANGS)})")
     pdf = compile_typst(to_typst(markdown, meta), meta, resource_dir)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pdf)
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(Path(out_path), pdf, "PDF")
