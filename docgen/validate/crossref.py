@@ -264,15 +264,21 @@ def _check_baseline(r: Reporter, a, sub: tuple, base) -> None:
 # --- sex-disaggregated counts, anywhere ----------------------------------------
 
 
-def _walk_counts(obj: object, sub: tuple) -> Iterator[tuple[tuple, SexCount]]:
-    if isinstance(obj, SexCount):
+def _walk(obj: object, sub: tuple, kind: type) -> Iterator[tuple[tuple, object]]:
+    """Every ``kind`` model inside ``obj`` (depth first), with its path below ``obj``."""
+    if isinstance(obj, kind):
         yield sub, obj
+        return
     if isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
-            yield from _walk_counts(getattr(obj, name), sub + (name,))
+            yield from _walk(getattr(obj, name), sub + (name,), kind)
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
-            yield from _walk_counts(item, sub + (i,))
+            yield from _walk(item, sub + (i,), kind)
+
+
+def _walk_counts(obj: object, sub: tuple) -> Iterator[tuple[tuple, SexCount]]:
+    return _walk(obj, sub, SexCount)
 
 
 def _check_counts(r: Reporter, rec: object, sub: tuple, counts: SexCount) -> None:
@@ -292,15 +298,7 @@ def _check_counts(r: Reporter, rec: object, sub: tuple, counts: SexCount) -> Non
 
 
 def _walk_texts(obj: object, sub: tuple) -> Iterator[tuple[tuple, Text]]:
-    if isinstance(obj, Text):
-        yield sub, obj
-        return
-    if isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from _walk_texts(getattr(obj, name), sub + (name,))
-    elif isinstance(obj, list):
-        for i, item in enumerate(obj):
-            yield from _walk_texts(item, sub + (i,))
+    return _walk(obj, sub, Text)
 
 
 def _records(plan: Plan) -> Iterator[object]:
@@ -381,15 +379,7 @@ def check_sources(r: Reporter) -> None:
 
 
 def _walk_sources(obj: object, sub: tuple) -> Iterator[tuple[tuple, SourceRef]]:
-    if isinstance(obj, SourceRef):
-        yield sub, obj
-        return
-    if isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from _walk_sources(getattr(obj, name), sub + (name,))
-    elif isinstance(obj, list):
-        for i, item in enumerate(obj):
-            yield from _walk_sources(item, sub + (i,))
+    return _walk(obj, sub, SourceRef)
 
 
 def check_plan(plan: Plan, strict: bool = False) -> list[Diagnostic]:
