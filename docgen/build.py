@@ -270,10 +270,18 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
     version = plan.metadata.version
     out = Path(out)
     final = out / version
-    out.mkdir(parents=True, exist_ok=True)
-    previous = previous_plan(plan, out) if any(d.changes for k in docs for d in DOCUMENTS.get(k, ())) else None
-    # The temp folder sits beside the version folder: same file system, so moves are atomic renames.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        # The temp folder sits beside the version folder: same file system, so moves are atomic renames.
+        tmp = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=out))
+    except OSError as exc:
+        raise DocgenError([Diagnostic(str(out), None, None, "", f"cannot write the build folder: {exc.strerror}",
+                                      hint="pass a writable folder with --out")]) from None
+    try:
+        previous = previous_plan(plan, out) if any(d.changes for k in docs for d in DOCUMENTS.get(k, ())) else None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     try:
         skipped = [key for key in docs if key not in DOCUMENTS]
         for key in skipped:

@@ -180,3 +180,13 @@ def test_real_build_has_a_bookmark_per_action(tmp_path):
             assert {"PROT_01", "PROT_02", "PART_01", "PROT_01_I1", "OUT_2_2"} <= names, f.name
         else:
             assert f.read_bytes().startswith(b"%PDF")
+
+
+def test_unwritable_output_folder_is_a_clear_error(capsys, tmp_path):
+    from docgen.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    rc = main(["build", "--doc", "nap", "--lang", "en", "--format", "docx", "--out", str(blocker / "build")])
+    err = capsys.readouterr().err
+    assert rc == 1 and "cannot write the build folder" in err and "Traceback" not in err and "internal error" not in err
