@@ -27,7 +27,9 @@ def build_template(style: dict, fonts: FontSet, khmer_first: bool) -> str:
     # Word's line spacing multiplies the font's line height (~1.2 em for these fonts);
     # Typst's leading is the gap between lines, so: gap = (multiple x 1.2 - 1) em.
     leading = max(0.3, round(sp["line"] * 1.2 - 1.0, 3))
-    leading_km = max(0.5, round(sp["line_khmer"] * 1.2 - 1.0, 3))
+    # Khmer lines are measured from the font's ascender to its descender (stacked vowels and
+    # subscripts included), so only the extra spacing asked for is added between them.
+    leading_km = max(0.2, round(sp["line_khmer"] - 1.3, 3))
     values = {
         "BODY_FONTS": _fonts(fonts.body(khmer_first)),
         "HEADING_FONTS": _fonts(fonts.heading(khmer_first)),
