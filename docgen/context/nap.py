@@ -192,7 +192,8 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
         "actions": [a.id for a in live if t.id in a.themes],
     } for t in themes]
 
-    acronyms = sorted(plan.institutions, key=lambda i: i.acronym.en.casefold())
+    # Entries whose "acronym" is their name (Senate, Media, Development partners) are not acronyms.
+    acronyms = sorted((i for i in plan.institutions if i.acronym.en != i.name.en), key=lambda i: i.acronym.en.casefold())
     sections = [s for s in plan.sections]
     closing_ids = [sid for sid in CLOSING_SECTIONS if sid in plan.section]
 

@@ -111,6 +111,15 @@ def fix_table_headers(root) -> None:
         style = tbl.find(f"{w('tblPr')}/{w('tblStyle')}")
         if style is None or style.get(w("val")) != "Table":
             continue
+        # Data rows never break across pages: a split row leaves an empty-looking stub
+        # under the repeated header (seen in LibreOffice). Layout tables (bilingual
+        # pairs) may hold rows longer than a page, so they are left alone.
+        for tr in tbl.iterfind(w("tr")):
+            trpr = tr.find(w("trPr"))
+            if trpr is None:
+                trpr = etree.Element(w("trPr"))
+                tr.insert(1 if tr.find(w("tblPrEx")) is not None else 0, trpr)
+            child(trpr, "cantSplit")
         look = tbl.find(f"{w('tblPr')}/{w('tblLook')}")
         first = tbl.find(w("tr"))
         if first is None or look is None or look.get(w("firstRow")) != "1":
