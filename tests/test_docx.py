@@ -369,9 +369,11 @@ def test_toc_cover_pagebreak_and_spans(built):
     assert any(i.strip().startswith("TOC \\o") for i in instr)
     anchors = doc.xpath("//w:hyperlink/@w:anchor", namespaces=NS)
     assert anchors == ["SEC_intro"]  # cover title is not a chapter
-    # Page break after the cover, before the contents.
+    # Page break after the cover, before the contents: as "page break before" on the next
+    # paragraph, so a full cover page does not leave a blank page.
     i_title, i_toc = paras.index(title[0]), paras.index(toc_heading[0])
-    assert any(p.findall(".//w:br[@w:type='page']", NS) for p in paras[i_title:i_toc])
+    assert any(p.find("w:pPr/w:pageBreakBefore", NS) is not None for p in paras[i_title + 1:i_toc + 1])
+    assert not any(p.findall(".//w:br[@w:type='page']", NS) for p in paras[i_title:i_toc])
     en = xml(built["en"], "word/document.xml")
     runs = {text_of(r): r.xpath("w:rPr/w:rStyle/@w:val", namespaces=NS) for r in en.iter(f"{{{W}}}r")}
     assert runs["English shown"] == ["TranslationPending"]

@@ -52,6 +52,24 @@ def _drop_page_breaks_around(body, sect_para) -> None:
             body.remove(el)
 
 
+def page_breaks_before(body) -> None:
+    """Turn a page-break paragraph into "page break before" on the paragraph after it.
+
+    A break paragraph on a page that is already full lands on the next page and then
+    breaks again, leaving a blank page (the bilingual cover did this). The paragraph
+    property breaks exactly once wherever the text before it ends.
+    """
+    for para in list(body.iter(w("p"))):
+        if not _is_page_break_only(para):
+            continue
+        nxt = para.getnext()
+        while nxt is not None and nxt.tag in (w("bookmarkStart"), w("bookmarkEnd")):
+            nxt = nxt.getnext()
+        if nxt is not None and nxt.tag == w("p") and nxt.find(f"{w('pPr')}/{w('sectPr')}") is None:
+            child(child(nxt, "pPr", replace=False), "pageBreakBefore")
+            para.getparent().remove(para)
+
+
 def fix_sections(body, style: dict) -> None:
     geometry = page_geometry(style)
     final = body.find(w("sectPr"))
@@ -221,6 +239,7 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     doc = parse(parts["word/document.xml"])
     body = doc.find(w("body"))
     fix_sections(body, style)
+    page_breaks_before(body)
     fix_khmer_runs(doc)
     check_bookmarks(doc)
     fix_table_headers(doc)

@@ -236,7 +236,9 @@ def edit_styles(root, style: dict, lang: str) -> None:
                 _size(cr, pt)
         return st
 
-    heading_like("Title", "Title", size["title"], before=0, after=12, bold=True, center=True)
+    # The bilingual cover holds every line twice: a smaller title keeps it on one page.
+    title_pt = size["title"] * (0.8 if lang == "en-km" else 1)
+    heading_like("Title", "Title", title_pt, before=0, after=12, bold=True, center=True)
     sub = heading_like("Subtitle", "Subtitle", size["subtitle"], before=0, after=12, bold=False,
                        center=True, colour=col.get("accent", col["heading"]))
     # pandoc's Subtitle carries a stray numPr (ilvl without numId); drop it.
