@@ -17,8 +17,6 @@ from .diagnostics import DocgenError
 
 # Colours from docgen/style/style.yaml's palette (accent purple, heading blue), grey for "not stated".
 FEMALE, MALE, UNSTATED = "#6B2D8C", "#1F3864", "#A6A6A6"
-LATIN_FONTS = ("Noto Sans", "DejaVu Sans")
-KHMER_FONTS = ("Noto Sans Khmer", "Khmer OS Siemreap", "Khmer OS")
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,12 @@ def render_chart(bars: Sequence[Bar], *, title: str, legend: dict[str, str], lan
                  if n is not None]
         return parts[0] + (f" ({', '.join(sexes)})" if sexes else "")
 
-    fonts = list(KHMER_FONTS + LATIN_FONTS) if lang == "km" else list(LATIN_FONTS + KHMER_FONTS)
+    from .pdf.fonts import font_set
+
+    # The PDF's own fonts (Khmer OS or Noto Sans Khmer from PyPI), so a pip-only install
+    # draws Khmer labels too; system fonts are not consulted.
+    fs = font_set()
+    fonts = fs.body(khmer_first=lang == "km")
     data = {
         "title": title,
         "lang": "km" if lang == "km" else "en",
@@ -94,7 +97,8 @@ def render_chart(bars: Sequence[Bar], *, title: str, legend: dict[str, str], lan
                  for b in bars],
     }
     try:
-        png = typst.compile(_SOURCE.encode("utf-8"), format="png", ppi=ppi,
+        png = typst.compile(_SOURCE.encode("utf-8"), format="png", ppi=ppi, ignore_system_fonts=True,
+                            font_paths=[str(p) for p in fs.paths],
                             sys_inputs={"data": json.dumps(data, ensure_ascii=False)})
     except Exception as exc:  # the compiler reports its own errors; name the chart, not a traceback
         raise DocgenError(f"participation chart '{title}': Typst failed: {exc}") from None
