@@ -324,7 +324,7 @@ def test_build_after_release_has_the_changes_annex_and_leaves_the_release_alone(
     assert listed == {"PREV_02", "PROT_02", "PROT_01", "PART_02", "PREV_01_I1"}
     # IDs still in the draft link to their bookmarks; the removed action has none
     assert links["PREV_02"] == "PREV_02" and links["PREV_01_I1"] == "PREV_01_I1" and "PROT_02" not in links
-    assert any(p.startswith("PREV_01_I1 (PREV_01) target: 30 % (2030) → 40 % (2030)") for p in paras)
+    assert any(p.startswith("PREV_01_I1 (PREV_01) Target: 30 % (2030) → 40 % (2030)") for p in paras)
     km_paras, _, _ = _annex(out / "0.2" / "NAP-WPS_0.2_km.docx")
     assert km_paras[0] == "ការកែប្រែតាំងពីកំណែ 0.1"
     assert "សកម្មភាពដែលបានបន្ថែម" in km_paras and any("និងយុវជន" in p for p in km_paras)

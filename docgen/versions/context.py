@@ -39,6 +39,30 @@ def _lang(lang: str) -> str:
     return "km" if lang == "km" else "en"
 
 
+# Change-log field names -> the document's own labels (docgen/i18n_labels.yaml).
+_FIELD_LABELS = {"asean_outputs": "asean_outputs", "outcome": "strategic_outcome", "pillar": "pillar",
+                 "lead": "lead", "partners": "partners", "timeframe": "timeframe", "target": "target",
+                 "baseline": "baseline", "indicators": "indicator", "text": "action", "action": "action",
+                 "themes": "priority_themes", "paragraphs": "source", "title": "source"}
+_LANG_NAMES = {"en": {"en": "English", "km": "Khmer"}, "km": {"en": "ភាសាអង់គ្លេស", "km": "ភាសាខ្មែរ"}}
+
+
+def field_label(field: str, lang: str) -> str:
+    """'pillar/asean_outputs' -> 'Pillar / ASEAN outputs'; 'text.km' -> 'Action (Khmer)'."""
+    from ..i18n import label
+
+    b = _lang(lang)
+    parts = []
+    for name in field.split("/"):
+        base, _, variant = name.partition(".")
+        key = _FIELD_LABELS.get(base)
+        text = label(key, b) if key else base.replace("_", " ")
+        if variant in ("en", "km"):
+            text += f" ({_LANG_NAMES[b][variant]})"
+        parts.append(text)
+    return " / ".join(parts)
+
+
 def _value(c: Change, side: str, lang: str) -> Optional[str]:
     v = c.old if side == "old" else c.new
     if v is None:
@@ -69,7 +93,7 @@ def changelog_context(old_plan: Plan, new_plan: Plan, lang: str, log: Optional[C
         for c in changes:
             old, new = _value(c, "old", b), _value(c, "new", b)
             items.append({
-                "id": c.id, "action": c.action, "field": c.field, "kind": kind,
+                "id": c.id, "action": c.action, "field": field_label(c.field, b), "kind": kind,
                 "old": old, "new": new,
                 # word-level diff of old -> new: [("equal"|"delete"|"insert", text)]
                 "diff": diff_tokens(old, new) if old is not None and new is not None and c.field.startswith(
@@ -88,8 +112,9 @@ def changelog_context(old_plan: Plan, new_plan: Plan, lang: str, log: Optional[C
             "data": log.to_dict()}
 
 
-def _piece(op: str, text: str) -> str:
-    core = md_inline(text)
+def _piece(op: str, text: str, render=md_inline) -> str:
+    """One run of a word diff as Markdown: deleted words struck through, inserted underlined."""
+    core = render(text)
     if not core:
         return " "
     lead = " " if text[:1].isspace() else ""
@@ -146,24 +171,12 @@ def annex_context(old_plan: Plan, new_plan: Plan, lang: str) -> dict[str, Any]:
     targets = ({a.id for a in new_plan.actions} | {i.id for a in new_plan.actions for i in a.indicators}
                | {s.id for s in new_plan.sections})
 
-    def piece(op: str, text: str) -> str:
-        core = mixed(text)
-        if not core:
-            return " "
-        lead = " " if text[:1].isspace() else ""
-        trail = " " if text[-1:].isspace() else ""
-        if op == "delete":
-            core = f"~~{core}~~"
-        elif op == "insert":
-            core = f"[{core}]{{.underline}}"
-        return lead + core + trail
-
     groups = []
     for g_en, g_km, g in zip(en["groups"], km["groups"], shown["groups"]):
         items = []
         for it in g["items"]:
             if it["diff"]:
-                body = "".join(piece(op, x) for op, x in it["diff"] if x).strip()
+                body = "".join(_piece(op, x, mixed) for op, x in it["diff"] if x).strip()
             elif it["old"] is not None and it["new"] is not None:
                 body = f"{mixed(it['old'])} → {mixed(it['new'])}"
             else:
