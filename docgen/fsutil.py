@@ -9,7 +9,8 @@ from .diagnostics import DocgenError
 
 
 def atomic_write_bytes(path: Path, data: bytes, what: str = "file") -> None:
-    """Write to a temp file beside ``path``, then rename it over ``path``."""
+    """Write to a temp file beside ``path``, then rename it over ``path`` (keeping the
+    mode of the file it replaces; 0644 for a new one)."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -17,6 +18,9 @@ def atomic_write_bytes(path: Path, data: bytes, what: str = "file") -> None:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -7,15 +7,14 @@ survive; the result is parsed back and checked before it replaces the file.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Optional
 
 import yaml
 from pydantic import ValidationError
 
+from ..fsutil import atomic_write_bytes
 from ..diagnostics import Diagnostic, DocgenError, format_path, relative
 from ..model.feedback import FeedbackItem, FeedbackRound
 
@@ -61,24 +60,7 @@ def read_round(path: Path, round_name: Optional[str] = None) -> Optional[Feedbac
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write_bytes(path, text.encode("utf-8"), "feedback file")
 
 
 HEADER = ("# Reviewers' feedback harvested by `docgen harvest` from the reviewed DOCX files.\n"
