@@ -7,6 +7,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAN_DATA = ROOT / "plan_data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+
 
 @pytest.fixture(scope="session")
 def plan():

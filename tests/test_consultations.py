@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from conftest import needs_pdftotext
 from lxml import etree
 
 from docgen import i18n
@@ -264,15 +265,7 @@ def test_chart_labels_are_in_the_document_language(tmp_path):
     assert en != km  # other labels, other image
 
 
-def _pdf_backend():
-    try:
-        from docgen.pdf import write_pdf  # noqa: F401
-    except ImportError:
-        return False
-    return shutil.which("pdftotext") is not None
-
-
-@pytest.mark.skipif(not _pdf_backend(), reason="PDF backend (docgen.pdf.write_pdf) or pdftotext not available")
+@needs_pdftotext
 def test_pdf_summary_matches_data(tmp_path):
     from docgen.build import build
     build(PLAN_DATA, ["consultations"], ["en"], ["pdf"], tmp_path, log=lambda *a: None)

@@ -1,12 +1,13 @@
 """Terms of Reference: data drawn from §8.2/§8.3/§6.2.3, checks, and every placeholder visible."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from conftest import needs_pdftotext
 from lxml import etree
 
 from docgen.diagnostics import Severity
@@ -131,15 +132,7 @@ def test_tor_docx_names_members_and_sources(built):
     assert "Source: report §8.2" in text
 
 
-def _pdf_backend():
-    try:
-        from docgen.pdf import write_pdf  # noqa: F401
-    except ImportError:
-        return False
-    return shutil.which("pdftotext") is not None
-
-
-@pytest.mark.skipif(not _pdf_backend(), reason="PDF backend (docgen.pdf.write_pdf) or pdftotext not available")
+@needs_pdftotext
 def test_every_placeholder_is_visible_in_pdf(tmp_path):
     from docgen.build import build
     build(PLAN_DATA, ["tor"], ["en"], ["pdf"], tmp_path, log=lambda *a: None)
