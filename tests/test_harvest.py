@@ -8,7 +8,6 @@ headless through UNO (tests marked ``libreoffice``).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 import shutil

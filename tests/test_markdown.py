@@ -1,7 +1,6 @@
 """Stages 3-4: escaping, the template environment, and the NAP Markdown."""
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess

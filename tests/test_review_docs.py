@@ -11,9 +11,9 @@ from lxml import etree
 
 from docgen import build as B
 from docgen.cli import main
-from docgen.diagnostics import DocgenError, Severity
+from docgen.diagnostics import Severity
 from docgen.model.feedback import FeedbackRound
-from docgen.validate import load_plan, require_plan
+from docgen.validate import load_plan
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 KM_COMMENT = "សូមបញ្ជាក់ចំនួនខេត្ត។ Please name the provinces."

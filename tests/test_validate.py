@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from docgen.cli import main
-from docgen.validate import load_plan
 
 TINY = {
     "plan.yaml": """\

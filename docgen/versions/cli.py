@@ -1,7 +1,6 @@
 """``docgen release``, ``docgen diff OLD NEW`` and ``docgen redline OLD NEW``."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, DocgenError, relative
