@@ -19,34 +19,26 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from lxml import etree
 
-from ..diagnostics import DocgenError
+from ..docx.ooxml import CT_NS, REL_NS, W_NS as W, w
+from ..fsutil import atomic_write_bytes
 from ..model.feedback import FeedbackItem, FeedbackRound
 from .known import bookmark_name
 from .store import read_round
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_COMMENTS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 CARRIED = re.compile(r"^\[(?P<round>[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}) (?P<id>FB_[0-9a-f]{12})\]\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 DECISION = {"accepted": "accepted", "partly_accepted": "partly accepted", "not_accepted": "not accepted",
             "noted": "noted", "pending": "pending"}
-
-
-def w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
 
 
 @dataclass
@@ -237,14 +229,7 @@ def carry_comments(docx_path: Path, plan: Any, meta: Any) -> int:
     added = add_comments(parts, comments, date, lang)
     buf = io.BytesIO()
     write_zip(buf, parts, date)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, buf.getvalue(), "DOCX")
     return added
 
 
