@@ -22,11 +22,10 @@ from docgen.pandoc import run_pandoc
 from .postprocess import postprocess
 from .reference import build_reference_docx, load_style, reference_docx_for
 
-__all__ = ["write_docx", "build_reference_docx"]
+__all__ = ["write_docx", "docx_bytes", "build_reference_docx"]
 
 LUA_FILTER = Path(__file__).resolve().parent.parent / "markdown" / "filters" / "docgen.lua"
 LANGS = ("en", "km", "en-km")
-PANDOC_TIMEOUT = 300
 
 
 def _check(markdown: str, meta: DocMeta) -> None:
@@ -54,12 +53,15 @@ def pandoc_docx(markdown: str, meta: DocMeta, reference: Path, resource_dir: Pat
         return out.read_bytes()
 
 
+def docx_bytes(markdown: str, meta: DocMeta, *, resource_dir: Path | None = None) -> bytes:
+    """``markdown`` (a Pandoc Markdown body) as the bytes of a finished DOCX."""
+    _check(markdown, meta)
+    style = load_style()
+    reference = reference_docx_for(meta)
+    return postprocess(pandoc_docx(markdown, meta, reference, resource_dir), meta, style)
+
+
 def write_docx(markdown: str, out_path: Path, meta: DocMeta, *,
                resource_dir: Path | None = None) -> None:
     """Write ``markdown`` (a Pandoc Markdown body) as a DOCX at ``out_path``, atomically."""
-    _check(markdown, meta)
-    out_path = Path(out_path)
-    style = load_style()
-    reference = reference_docx_for(meta)
-    data = postprocess(pandoc_docx(markdown, meta, reference, resource_dir), meta, style)
-    atomic_write_bytes(out_path, data, "DOCX")
+    atomic_write_bytes(Path(out_path), docx_bytes(markdown, meta, resource_dir=resource_dir), "DOCX")

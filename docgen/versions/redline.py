@@ -15,9 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import io
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Callable, Iterable, Literal, Optional, Sequence
@@ -312,16 +310,9 @@ def document_markdown(plan: Plan, lang: str) -> str:
 
 # --- DOCX --------------------------------------------------------------------------
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-def _w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
-
-
 def mark_revision_paragraphs(docx: bytes, date: dt.date) -> bytes:
     """Paragraph marks of all-inserted/all-deleted paragraphs; a unique w:id per revision."""
-    from ..docx.ooxml import child, parse, serialize
+    from ..docx.ooxml import W_NS, child, parse, serialize, w as _w
     from ..docx.zipio import write_zip
 
     src = zipfile.ZipFile(io.BytesIO(docx))
@@ -380,18 +371,10 @@ def redline_meta(old: Plan, new: Plan, lang: str):
 
 def write_redline(old: Plan, new: Plan, lang: str, out_path: Path) -> Path:
     """Write the redline DOCX atomically at ``out_path``."""
-    from ..docx import write_docx
+    from ..docx import docx_bytes
+    from ..fsutil import atomic_write_bytes
 
-    markdown = redline_markdown(old, new, lang)
+    docx = docx_bytes(redline_markdown(old, new, lang), redline_meta(old, new, lang))
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write_docx(markdown, tmp, redline_meta(old, new, lang))
-        tmp.write_bytes(mark_revision_paragraphs(tmp.read_bytes(), new.metadata.date))
-        os.replace(tmp, out_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write_bytes(out_path, mark_revision_paragraphs(docx, new.metadata.date), "redline")
     return out_path
