@@ -10,17 +10,18 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import subprocess
 import tempfile
 import threading
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from lxml import etree
 
 from docgen.diagnostics import DocgenError
-from docgen.pandoc import pandoc_path
+from docgen.fsutil import atomic_write_bytes
+from docgen.pandoc import run_pandoc
 from docgen.docmeta import DocMeta
 
 from .ooxml import CT_NS, R_NS, REL_NS, W_NS, child, parse, remove, serialize, w
@@ -41,10 +42,22 @@ PAGE_SIZES_MM = {"A4": (210, 297), "Letter": (215.9, 279.4)}
 
 # --------------------------------------------------------------------------- style.yaml
 def load_style(path: Path = STYLE_YAML) -> dict:
-    """style.yaml as a dict, checked for the keys the DOCX backend reads."""
+    """style.yaml as a dict, checked for the keys the DOCX backend reads.
+
+    Parsed once per content (every document of a build asks for it); callers must not
+    modify the dict."""
     try:
-        data = yaml.safe_load(path.read_bytes())
-    except (OSError, yaml.YAMLError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocgenError(f"{path}: cannot read the style definition: {exc}") from None
+    return _parse_style(raw, path)
+
+
+@lru_cache(maxsize=8)
+def _parse_style(raw: bytes, path: Path) -> dict:
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
         raise DocgenError(f"{path}: cannot read the style definition: {exc}") from None
     required = {
         "page": ["size", "margins"],
@@ -110,12 +123,8 @@ def pandoc_default_reference() -> bytes:
     global _default_ref
     with _default_lock:
         if _default_ref is None:
-            try:
-                _default_ref = subprocess.run(
-                    [pandoc_path(), "--print-default-data-file", "reference.docx"],
-                    check=True, capture_output=True, timeout=60).stdout
-            except (OSError, subprocess.SubprocessError) as exc:
-                raise DocgenError(f"cannot run pandoc to get its reference.docx: {exc}") from None
+            _default_ref = run_pandoc(["--print-default-data-file", "reference.docx"], b"",
+                                      "printing its reference.docx")
         return _default_ref
 
 
@@ -495,12 +504,8 @@ def reference_bytes(meta: DocMeta, style: dict | None = None) -> bytes:
 
 def build_reference_docx(meta: DocMeta, path: Path) -> Path:
     """Write the reference.docx for ``meta`` to ``path`` (atomically)."""
-    data = reference_bytes(meta)
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ref-", suffix=".docx")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, reference_bytes(meta), "reference DOCX")
     return path
 
 
