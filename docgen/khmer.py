@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Optional
 
 KHMER_RUN = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]+")
 
 
 @lru_cache(maxsize=65536)
-def words(run: str) -> tuple[str, ...]:
-    """The words of a run of Khmer letters (cached: plan texts repeat across variants)."""
+def segment(run: str) -> Optional[tuple[str, ...]]:
+    """khmercut's words of a run of Khmer letters, or None if they do not join back into
+    the run (cached: plan texts repeat across variants and in redlines)."""
     import khmercut
 
     out = tuple(w for w in khmercut.tokenize(run) if w)
-    # khmercut must not lose or add characters; if it ever did, keep the run whole.
-    return out if "".join(out) == run else (run,)
+    return out if "".join(out) == run else None
+
+
+def words(run: str) -> tuple[str, ...]:
+    """The words of a run of Khmer letters; the run whole if segmentation lost or added
+    characters."""
+    seg = segment(run)
+    return seg if seg is not None else (run,)
 
 
 def split(text: str) -> list[tuple[bool, str]]:

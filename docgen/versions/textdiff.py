@@ -9,25 +9,24 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import lru_cache
 from typing import Iterator, Literal
+
+from .. import khmer
 
 Op = Literal["equal", "delete", "insert"]
 
 _KHMER = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF\u200B\u200C\u200D]+")
 _LATIN_TOKEN = re.compile(r"\s+|\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
+_CLUSTER = re.compile(r"[\u1780-\u17B3][\u17B4-\u17DD\u200C\u200D]*(?:\u17D2[\u1780-\u17B3][\u17B4-\u17DD]*)*|.", re.S)
 
 
-@lru_cache(maxsize=4096)
 def _khmer_words(run: str) -> tuple[str, ...]:
+    """Words from the shared (cached) segmentation; clusters if it cannot keep every character."""
     try:
-        import khmercut
-        words = [w for w in khmercut.tokenize(run) if w]
+        words = khmer.segment(run)
     except Exception:  # noqa: BLE001 - segmentation is best effort; fall back to clusters
-        words = []
-    if "".join(words) != run:  # never lose or reorder characters
-        words = re.findall(r"[\u1780-\u17B3][\u17B4-\u17DD\u200C\u200D]*(?:\u17D2[\u1780-\u17B3][\u17B4-\u17DD]*)*|.", run, re.S)
-    return tuple(words)
+        words = None
+    return words if words is not None else tuple(_CLUSTER.findall(run))
 
 
 def tokenize(text: str) -> list[str]:
