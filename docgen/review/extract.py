@@ -21,17 +21,13 @@ from typing import Optional
 
 from lxml import etree
 
+from ..docx.ooxml import w
 from ..model.feedback import Anchor, FeedbackItem, Reply, Reviewer
 from .known import KnownIds, Target
 from .safedocx import DocxParts
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
-
-
-def w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
 
 
 T, DELTEXT, TAB, BR, CR, P = w("t"), w("delText"), w("tab"), w("br"), w("cr"), w("p")
