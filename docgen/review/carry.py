@@ -31,7 +31,6 @@ from ..docx.ooxml import CT_NS, REL_NS, W_NS as W, w
 from ..fsutil import atomic_write_bytes
 from ..model.feedback import FeedbackItem, FeedbackRound
 from .known import bookmark_name
-from .store import read_round
 
 REL_COMMENTS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
@@ -76,17 +75,9 @@ class CarriedComment:
 
 
 def feedback_rounds(plan: Any) -> list[FeedbackRound]:
-    """The plan's feedback rounds (plan.feedback, or plan_data/feedback/*.yaml read directly)."""
-    rounds = [r for r in getattr(plan, "feedback", []) or [] if isinstance(r, FeedbackRound)]
-    if rounds:
-        return sorted(rounds, key=lambda r: r.round)
-    folder = Path(getattr(plan, "root", ".")) / "feedback"
-    out = []
-    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-        fr = read_round(path)
-        if fr is not None:
-            out.append(fr)
-    return sorted(out, key=lambda r: r.round)
+    """The plan's feedback rounds, by round name (the loader reads plan_data/feedback/*.yaml
+    into ``plan.feedback`` with the rest of the plan)."""
+    return sorted(plan.feedback, key=lambda r: r.round)
 
 
 def open_items(plan: Any) -> list[tuple[str, FeedbackItem]]:
