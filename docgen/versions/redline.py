@@ -31,18 +31,25 @@ Mode = Literal["both", "old", "new"]
 # A private-use character standing for a space at the edge of a tracked change.
 EDGE_SPACE = "\ue000"
 
+# The redline's own labels; the rest are the document's (docgen/i18n_labels.yaml), see _labels.
 _LABELS = {
-    "en": {"sections": "Narrative", "actions": "Actions", "pillar": "Pillar", "outcome": "Strategic outcome",
-           "output": "ASEAN RPA-WPS output", "lead": "Lead", "partners": "Partners", "outputs": "ASEAN outputs",
-           "timeframe": "Timeframe", "baseline": "Baseline", "target": "Target", "indicators": "Indicators",
+    "en": {"sections": "Narrative", "output": "ASEAN RPA-WPS output",
            "title": "Tracked changes from version {old} ({old_date}) to version {new} ({new_date})",
            "note": "Accept all changes to obtain version {new}; reject all changes to obtain version {old}."},
-    "km": {"sections": "សេចក្តីពិពណ៌នា", "actions": "សកម្មភាព", "pillar": "សសរស្តម្ភ", "outcome": "លទ្ធផលយុទ្ធសាស្ត្រ",
-           "output": "លទ្ធផល RPA-WPS អាស៊ាន", "lead": "ស្ថាប័នដឹកនាំ", "partners": "ដៃគូ", "outputs": "លទ្ធផលអាស៊ាន",
-           "timeframe": "ក្របខណ្ឌពេលវេលា", "baseline": "ទិន្នន័យមូលដ្ឋាន", "target": "គោលដៅ", "indicators": "សូចនាករ",
+    "km": {"sections": "សេចក្តីពិពណ៌នា", "output": "លទ្ធផល RPA-WPS អាស៊ាន",
            "title": "ការកែប្រែពីកំណែ {old} ({old_date}) ទៅកំណែ {new} ({new_date})",
            "note": "ទទួលយកការកែប្រែទាំងអស់ដើម្បីបានកំណែ {new}។ បដិសេធការកែប្រែទាំងអស់ដើម្បីបានកំណែ {old}។"},
 }
+# redline key -> i18n_labels.yaml key
+_SHARED_LABELS = {"actions": "actions", "pillar": "pillar", "outcome": "strategic_outcome", "lead": "lead",
+                  "partners": "partners", "outputs": "asean_outputs", "timeframe": "timeframe",
+                  "baseline": "baseline", "target": "target", "indicators": "indicators"}
+
+
+def _labels(lang: str) -> dict[str, str]:
+    from ..i18n import label
+
+    return {**{k: label(key, lang) for k, key in _SHARED_LABELS.items()}, **_LABELS[lang]}
 
 
 def secretariat_author(plan: Plan) -> str:
@@ -122,7 +129,7 @@ class RedlineBuilder:
     def __init__(self, old: Plan, new: Plan, lang: str):
         self.old, self.new, self.lang = old, new, lang
         self.w = Writer(secretariat_author(new), new.metadata.date)
-        self.L = _LABELS[lang]
+        self.L = _labels(lang)
         self.lines: list[str] = []
 
     # -- helpers --------------------------------------------------------------
