@@ -72,6 +72,13 @@ def format_date(date: dt.date, lang: str) -> str:
     return _babel_date(date, "d MMMM y", locale="en")
 
 
+def format_month(date: dt.date, lang: str) -> str:
+    """'November 2026' (en) / 'ខែវិច្ឆិកា ឆ្នាំ២០២៦' (km)."""
+    if base_lang(lang) == "km":
+        return khmer_digits(f"ខែ{_babel_date(date, 'MMMM', locale='km')} ឆ្នាំ{date.year}")
+    return _babel_date(date, "MMMM y", locale="en")
+
+
 def year_range(start: int, end: int, lang: str) -> str:
     text = f"{start}–{end}" if start != end else f"{start}"
     return digits(text, lang)

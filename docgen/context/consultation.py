@@ -12,7 +12,6 @@ responses recorded there (see :mod:`docgen.context.review`).
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any, Optional
 
@@ -105,24 +104,13 @@ def _count(n: Optional[int]) -> Tx:
     return v.number(n) if n is not None else L("not_stated")
 
 
-def _month(d: dt.date, lang: str) -> str:
-    if i18n.base_lang(lang) == "km":
-        from babel.dates import format_date
-        return i18n.khmer_digits(f"ខែ{format_date(d, 'MMMM', locale='km')} ឆ្នាំ{d.year}")
-    from babel.dates import format_date
-    return format_date(d, "MMMM y", locale="en")
-
-
 def dates(c: Consultation) -> Tx:
     """'18 December 2024', '14 December 2023 – 15 December 2023', 'July 2024 – August 2024'."""
-    if c.date_precision == "month":
-        fmt = {lang: (lambda d, lang=lang: _month(d, lang)) for lang in ("en", "km")}
-    else:
-        fmt = {lang: (lambda d, lang=lang: i18n.format_date(d, lang)) for lang in ("en", "km")}
+    fmt = i18n.format_month if c.date_precision == "month" else i18n.format_date
     out = {}
     for lang in ("en", "km"):
-        first = fmt[lang](c.start)
-        last = fmt[lang](c.end) if c.end and c.end != c.start else None
+        first = fmt(c.start, lang)
+        last = fmt(c.end, lang) if c.end and c.end != c.start else None
         out[lang] = first if last is None or last == first else f"{first} – {last}"
     return Tx(out["en"], out["km"], numeric=True)
 
