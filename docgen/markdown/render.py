@@ -18,13 +18,13 @@ from typing import Any, Iterable, Optional
 import jinja2
 import jinja2.runtime
 
+from .. import i18n
 from ..context.values import Tx, tx
 from ..diagnostics import DocgenError
 from ..model.common import Text
 from .escape import MD, md_id, md_inline, md_join, shorten
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
-_PENDING_LABEL_KM = "រង់ចាំការបកប្រែ"
 
 
 def km_span(text: str) -> MD:
@@ -33,7 +33,7 @@ def km_span(text: str) -> MD:
 
 def pending(en: str, short: bool = False) -> MD:
     """English shown for a missing Khmer text, flagged in red with a Khmer label."""
-    label = f"\\[{km_span(_PENDING_LABEL_KM)}\\]"
+    label = f"\\[{km_span(i18n.label('translation_pending', 'km'))}\\]"
     if short:
         return MD(f"[{label}]{{.pending}}")
     return MD(f"[{md_inline(en)} {label}]{{.pending}}")
