@@ -222,11 +222,3 @@ def carry_comments(docx_path: Path, plan: Any, meta: Any) -> int:
     write_zip(buf, parts, date)
     atomic_write_bytes(path, buf.getvalue(), "DOCX")
     return added
-
-
-def comment_spans(plan: Any, lang: str = "en") -> dict[str, list[CarriedComment]]:
-    """Open items by bookmark name (None: general), for a pipeline that prefers Markdown spans."""
-    out: dict[str, list[CarriedComment]] = {}
-    for c in comment_plan(plan):
-        out.setdefault(c.bookmark, []).append(c)
-    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from ..model.bundle import Plan
 from ..model.common import Text
@@ -276,19 +276,3 @@ def compare(old: Plan, new: Plan) -> ChangeLog:
     order = list(KINDS)
     out.sort(key=lambda c: order.index(c.kind))  # stable: plan order within a kind
     return log
-
-
-def unlinked_feedback(old: Plan, new: Plan, log: ChangeLog) -> list[FeedbackRef]:
-    """Acted-on feedback that no change in the log points to (to check by hand)."""
-    used = {(f.source, f.id) for c in log.changes for f in c.feedback}
-    index = _feedback_index(old, new)
-    seen: dict[tuple[str, str], FeedbackRef] = {}
-    for refs in index.values():
-        for r in refs:
-            if (r.source, r.id) not in used:
-                seen.setdefault((r.source, r.id), r)
-    return list(seen.values())
-
-
-def ids_changed(log: ChangeLog) -> Iterable[str]:
-    return sorted({c.action or c.id for c in log.changes})
