@@ -16,6 +16,7 @@ from docgen.diagnostics import DocgenError
 from docgen.docmeta import DocMeta
 
 from docgen.fsutil import atomic_write_bytes
+from docgen.i18n import LANGS
 from docgen.markdown.reader import markdown_to_json
 from docgen.pandoc import run_pandoc
 
@@ -25,7 +26,6 @@ from .reference import build_reference_docx, load_style, reference_docx_for
 __all__ = ["write_docx", "docx_bytes", "build_reference_docx"]
 
 LUA_FILTER = Path(__file__).resolve().parent.parent / "markdown" / "filters" / "docgen.lua"
-LANGS = ("en", "km", "en-km")
 
 
 def _check(markdown: str, meta: DocMeta) -> None:
