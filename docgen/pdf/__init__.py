@@ -80,7 +80,7 @@ def _inputs(meta: DocMeta) -> dict[str, str]:
     data = {
         "title": meta.title, "author": meta.author or "", "keywords": list(meta.keywords),
         "date": [meta.date.year, meta.date.month, meta.date.day], "header": meta.header_text,
-        "labels": labels, "lang": "km" if meta.lang == "km" else "en", "khmer_digits": meta.lang == "km",
+        "labels": labels, "lang": meta.primary_lang, "khmer_digits": meta.lang == "km",
     }
     return {"docgen": json.dumps(data, ensure_ascii=False)}
 
