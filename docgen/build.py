@@ -206,6 +206,20 @@ def previous_plan(plan: Plan, out: Path, log=print) -> Optional[Plan]:
     return old
 
 
+def _refuse_changed_release(plan: Plan, data: Path, folder: Path) -> None:
+    """A released version is frozen: its drafts are never rebuilt from different data."""
+    from .versions.snapshot import MANIFEST, file_hashes, read_release
+
+    rel = read_release(folder)
+    if rel is None or file_hashes(data) == rel.files:
+        return
+    raise DocgenError([Diagnostic(str(folder / MANIFEST), None, None, "",
+                                  f"version {plan.metadata.version} is released and the plan data has changed since: "
+                                  "its drafts stay as released",
+                                  hint="set a new metadata.version in plan.yaml (e.g. the next draft number), "
+                                       "then build again")])
+
+
 def _timestamp(date: dt.date) -> int:
     return calendar.timegm(date.timetuple())
 
@@ -270,6 +284,7 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
     version = plan.metadata.version
     out = Path(out)
     final = out / version
+    _refuse_changed_release(plan, Path(data), final)
     try:
         out.mkdir(parents=True, exist_ok=True)
         # The temp folder sits beside the version folder: same file system, so moves are atomic renames.

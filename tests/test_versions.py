@@ -347,3 +347,25 @@ def test_a_tampered_release_stops_the_build_with_a_diagnostic(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 1 and "no longer matches its release manifest" in err and "Traceback" not in err
     assert not (out / "0.2").exists()
+
+
+def test_a_released_version_is_not_rebuilt_from_changed_data(plan_copy, tmp_path, capsys):
+    from docgen.cli import main
+
+    out = tmp_path / "build"
+    assert main(["build", "--data", str(plan_copy), "--out", str(out), "--doc", "nap", "--lang", "en",
+                 "--format", "docx"]) == 0
+    assert main(["release", "--data", str(plan_copy), "--out", str(out)]) == 0
+    released = (out / "0.1" / "NAP-WPS_0.1_en.docx").read_bytes()
+    # Same data: rebuilding is allowed (and gives the same bytes).
+    assert main(["build", "--data", str(plan_copy), "--out", str(out), "--doc", "nap", "--lang", "en",
+                 "--format", "docx"]) == 0
+    actions = plan_copy / "actions" / "protection.yaml"
+    actions.write_text(actions.read_text(encoding="utf-8").replace("Ensure that survivors", "Ensure that all survivors", 1),
+                       encoding="utf-8")
+    capsys.readouterr()
+    assert main(["build", "--data", str(plan_copy), "--out", str(out), "--doc", "nap", "--lang", "en",
+                 "--format", "docx"]) == 1
+    err = capsys.readouterr().err
+    assert "version 0.1 is released and the plan data has changed" in err and "Traceback" not in err
+    assert (out / "0.1" / "NAP-WPS_0.1_en.docx").read_bytes() == released
