@@ -71,7 +71,7 @@ class TypstTransform:
             return self._literal(text)
         if in_heading or not self.box_khmer:
             # Headings stay plain text (PDF bookmarks); words are still marked for breaking.
-            return [{"t": "Str", "c": "\u200b".join(p for _, p in _merge_latin(split(text)))}]
+            return self._literal("\u200b".join(p for _, p in _merge_latin(split(text))))
         out: list[Node] = []
         raw: list[str] = []  # consecutive Khmer words (and the spaces between them) as one raw run
         for is_khmer, piece in split(text):
