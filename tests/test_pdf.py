@@ -196,3 +196,16 @@ def test_noto_fallback_when_khmer_os_is_absent(tmp_path, monkeypatch):
     fonts = pdf_fonts(out)
     assert "NotoSansKhmer" in fonts and "KhmerOS" not in fonts
     assert contains_khmer(pdf_text(out), KM_TITLE)
+
+
+def test_text_right_after_raw_typst_stays_text(tmp_path):
+    # '.x', '(a)', '[b]' right after a boxed Khmer word, a quoted shorthand or a styled span
+    # would continue the Typst expression (field access, call, argument) if not ended.
+    body = (md_inline("សន្តិសុខ(NAP) ផែនការ[1] សកម្មភាព.x ពាក្យ...y ពាក្យ-?.z")
+            + " [pending]{.pending}.x [p2]{.placeholder}(b) [p3]{lang=km}[c]")
+    for lang in ("km", "en"):
+        out = tmp_path / f"after_{lang}.pdf"
+        write_pdf(body, out, meta(lang))
+        text = re.sub(r"\s+", " ", pdf_text(out))
+        for literal in ("(NAP)", "[1]", ".x", "...y", "-?.z", "pending.x", "p2(b)", "p3[c]"):
+            assert literal in text, (lang, literal)

@@ -30,6 +30,12 @@ def raw_inline(text: str) -> Node:
     return {"t": "RawInline", "c": ["typst", text]}
 
 
+def raw_expr(text: str) -> Node:
+    """An inline Typst expression, ended with ';' so that text after it ('.x', '(a)', '[b]')
+    is read as text, not as a field access, a call or another argument."""
+    return raw_inline(text + ";")
+
+
 def typst_string(text: str) -> str:
     """A Typst string literal (same escapes as JSON for what we need)."""
     return json.dumps(text, ensure_ascii=False)
@@ -83,11 +89,11 @@ class TypstTransform:
                 raw.append(piece)
             else:
                 if raw:
-                    out.append(raw_inline("".join(raw)))
+                    out.append(raw_expr("".join(raw)))
                     raw = []
                 out += self._literal(piece)
         if raw:
-            out.append(raw_inline("".join(raw)))
+            out.append(raw_expr("".join(raw)))
         return out
 
     @staticmethod
@@ -101,7 +107,7 @@ class TypstTransform:
                     if buf:
                         out.append({"t": "Str", "c": buf})
                         buf = ""
-                    out.append(raw_inline(f"#{typst_string(s)}"))
+                    out.append(raw_expr(f"#{typst_string(s)}"))
                     i += len(s)
                     break
             else:
@@ -133,7 +139,7 @@ class TypstTransform:
             node = {"t": "Span", "c": [node["c"][0], body]}
             return [node]
         opened = "".join(f"#{w}[" for w in wrappers)
-        return [raw_inline(opened), *body, raw_inline("]" * len(wrappers))]
+        return [raw_inline(opened), *body, raw_expr("]" * len(wrappers))]
 
     # --- blocks ----------------------------------------------------------------
 
