@@ -202,10 +202,12 @@ def test_text_right_after_raw_typst_stays_text(tmp_path):
     # '.x', '(a)', '[b]' right after a boxed Khmer word, a quoted shorthand or a styled span
     # would continue the Typst expression (field access, call, argument) if not ended.
     body = (md_inline("សន្តិសុខ(NAP) ផែនការ[1] សកម្មភាព.x ពាក្យ...y ពាក្យ-?.z")
-            + " [pending]{.pending}.x [p2]{.placeholder}(b) [p3]{lang=km}[c]")
+            + " [pending]{.pending}.x [p2]{.placeholder}(b) [p3]{lang=km}[c]"
+            + " [link](#nowhere).w [ext](https://example.org)(v) ~~gone~~.u")
     for lang in ("km", "en"):
         out = tmp_path / f"after_{lang}.pdf"
         write_pdf(body, out, meta(lang))
         text = re.sub(r"\s+", " ", pdf_text(out))
-        for literal in ("(NAP)", "[1]", ".x", "...y", "-?.z", "pending.x", "p2(b)", "p3[c]"):
+        for literal in ("(NAP)", "[1]", ".x", "...y", "-?.z", "pending.x", "p2(b)", "p3[c]", "link.w", "ext(v)",
+                        "gone.u"):
             assert literal in text, (lang, literal)

@@ -66,9 +66,25 @@ def _merge_latin(pieces):
     return out
 
 
+def _ids(node: Any, found: set[str]) -> set[str]:
+    """Every identifier (heading, div, span) in the AST: the labels Typst can link to."""
+    if isinstance(node, dict):
+        if node.get("t") in ("Header", "Div", "Span", "Table", "Figure"):
+            attr = node["c"][1] if node["t"] == "Header" else node["c"][0]
+            if attr and attr[0]:
+                found.add(attr[0])
+        for value in node.values():
+            _ids(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _ids(item, found)
+    return found
+
+
 class TypstTransform:
     def __init__(self, box_khmer: bool = True):
         self.box_khmer = box_khmer
+        self.labels: set[str] | None = None  # set by document(); None: do not check links
 
     # --- inlines ---------------------------------------------------------------
 
@@ -125,9 +141,18 @@ class TypstTransform:
                 out += self._str(node["c"], in_heading)
             elif t == "Span":
                 out += self._span(node, in_heading)
+            elif t == "Link" and self._dangling(node):
+                # Typst refuses a link to a label that does not exist: keep the text only.
+                out += self.inlines(node["c"][1], in_heading)
             else:
                 out.append(self._walk_children(node, in_heading))
+                if t in _EXPRESSION_INLINES:
+                    out.append(raw_inline(";"))  # end pandoc's '#link(..)[..]' etc. (see raw_expr)
         return out
+
+    def _dangling(self, node: Node) -> bool:
+        target = node["c"][2][0]
+        return self.labels is not None and target.startswith("#") and target[1:] not in self.labels
 
     def _span(self, node: Node, in_heading: bool) -> list[Node]:
         ident, classes, kvs = _attr(node)
@@ -202,8 +227,12 @@ class TypstTransform:
         return node
 
     def document(self, ast: Node) -> Node:
+        self.labels = _ids(ast["blocks"], set())
         return {**ast, "blocks": self.blocks(ast["blocks"])}
 
+
+# Inlines pandoc's Typst writer emits as '#function(..)[..]' expressions.
+_EXPRESSION_INLINES = {"Link", "Image", "Note", "Strikeout", "Underline", "Superscript", "Subscript", "SmallCaps"}
 
 _BLOCK_TYPES = {"Para", "Plain", "Div", "Header", "BulletList", "OrderedList", "Table", "BlockQuote",
                 "CodeBlock", "RawBlock", "HorizontalRule", "LineBlock", "DefinitionList", "Figure"}
