@@ -11,6 +11,7 @@ Khmer block only, which have no meaning in Typst markup) and literal runs such a
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..khmer import KHMER_RUN, split
@@ -20,6 +21,7 @@ Node = dict[str, Any]
 # Typst turns these into typographic symbols ("..." -> ellipsis, "-?" -> soft hyphen)
 # and pandoc's Typst writer leaves them unescaped; data must show as written.
 _SHORTHANDS = ("...", "-?")
+_MINUS = re.compile(r"-(?=\d)")
 
 
 def raw_block(text: str) -> Node:
@@ -114,7 +116,7 @@ class TypstTransform:
 
     @staticmethod
     def _literal(text: str) -> list[Node]:
-        if not any(s in text for s in _SHORTHANDS):
+        if not any(s in text for s in _SHORTHANDS) and not _MINUS.search(text):
             return [{"t": "Str", "c": text}]
         out, buf, i = [], "", 0
         while i < len(text):
@@ -127,7 +129,13 @@ class TypstTransform:
                     i += len(s)
                     break
             else:
-                buf += text[i]
+                if _MINUS.match(text, i) and (i == 0 or not text[i - 1].isalnum()):
+                    if buf:
+                        out.append({"t": "Str", "c": buf})
+                        buf = ""
+                    out.append(raw_inline("\\-"))  # an escaped hyphen: Typst shows '-1' as '−1'
+                else:
+                    buf += text[i]
                 i += 1
         if buf:
             out.append({"t": "Str", "c": buf})
@@ -163,7 +171,8 @@ class TypstTransform:
         if not wrappers:
             node = {"t": "Span", "c": [node["c"][0], body]}
             return [node]
-        opened = "".join(f"#{w}[" for w in wrappers)
+        # '#[]' first: a span starting with '/ ', '= ', '- ' or '+ ' is not a term, heading or list.
+        opened = "".join(f"#{w}[" for w in wrappers) + "#[]"
         return [raw_inline(opened), *body, raw_expr("]" * len(wrappers))]
 
     # --- blocks ----------------------------------------------------------------
