@@ -37,7 +37,12 @@ def _csv(choices):
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="docgen", description=__doc__.splitlines()[0] + " Drafts Cambodia's NAP-WPS.")
+    parser = argparse.ArgumentParser(
+        prog="docgen",
+        description="Drafts Cambodia's National Action Plan on Women, Peace and Security (NAP-WPS), its "
+                    "coordination ToR and consultation summaries from plan_data/, in English and Khmer, "
+                    "as DOCX and PDF.",
+        epilog="Exit status: 0 success, 1 invalid input or failed build, 2 usage error.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check plan data and report every problem")
