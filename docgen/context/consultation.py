@@ -24,7 +24,7 @@ from ..model.consultation import Consultation, FeedbackItem
 from . import values as v
 from .nap import common_context
 from .review import Links, harvested_rows, labels as review_labels, rounds_for_event
-from .values import Tx, tx
+from .values import LabelTable, Tx, tx
 
 CHART_FILE = "chart.png"
 CHART_MD = MD(CHART_FILE)  # a fixed file name, printed as is in the image link
@@ -91,13 +91,8 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def L(key: str) -> Tx:
-    en, km = _LABELS[key]
-    return Tx(en, km)
-
-
-def labels() -> dict[str, Tx]:
-    return {k: L(k) for k in _LABELS}
+L = LabelTable(_LABELS)
+labels = L.all
 
 
 def _count(n: Optional[int]) -> Tx:

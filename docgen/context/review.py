@@ -25,7 +25,7 @@ from ..model.feedback import FeedbackRound
 from ..review.carry import feedback_rounds
 from ..review.matrix import feedback_matrix
 from . import values as v
-from .values import Tx, tx
+from .values import LabelTable, Tx, tx
 
 _KHMER_RUN = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF\u200B-\u200D]+(?:[ \u00A0]+[\u1780-\u17FF\u19E0-\u19FF\u200B-\u200D]+)*")
 _ID_MAX = 37  # anchors keep room for the bilingual "_km" suffix
@@ -54,13 +54,11 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def L(key: str, **fmt: str) -> Tx:
-    en, km = _LABELS[key]
-    return Tx(en.format(**fmt), km.format(**fmt))
+L = LabelTable(_LABELS)
 
 
 def labels() -> dict[str, Tx]:
-    return {k: L(k, round="") for k in _LABELS}
+    return L.all(round="")
 
 
 def mixed(text: Optional[str]) -> MD:

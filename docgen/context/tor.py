@@ -12,7 +12,7 @@ from ..model.common import Text
 from ..model.tor import Body, Placeholder, Principle
 from . import values as v
 from .nap import common_context
-from .values import Tx, tx
+from .values import LabelTable, Tx, tx
 
 _LABELS: dict[str, tuple[str, str]] = {
     "tor": ("Terms of Reference", "លក្ខខណ្ឌការងារ"),
@@ -46,9 +46,7 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def L(key: str) -> Tx:
-    en, km = _LABELS[key]
-    return Tx(en, km)
+L = LabelTable(_LABELS)
 
 
 def _placeholder(p: Placeholder, number: int) -> dict[str, Any]:

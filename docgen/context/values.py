@@ -52,6 +52,20 @@ def labels() -> dict[str, Tx]:
     return {k: Tx(en[k], km[k]) for k in en}
 
 
+class LabelTable:
+    """A document module's own (en, km) labels: ``L(key, **fmt)`` and ``L.all()``."""
+
+    def __init__(self, table: dict[str, tuple[str, str]]):
+        self.table = table
+
+    def __call__(self, key: str, **fmt: str) -> Tx:
+        en, km = self.table[key]
+        return Tx(en.format(**fmt), km.format(**fmt)) if fmt else Tx(en, km)
+
+    def all(self, **fmt: str) -> dict[str, Tx]:
+        return {k: self(k, **fmt) for k in self.table}
+
+
 def date(d: dt.date) -> Tx:
     return Tx(i18n.format_date(d, "en"), i18n.format_date(d, "km"), numeric=True)
 
