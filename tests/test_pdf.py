@@ -222,6 +222,7 @@ _ALPHABET = st.sampled_from(list("abcXYZ019 .,;:!?()[]{}<>#$%&*+-=/\\|~^_'\"`@")
 @given(st.lists(st.text(_ALPHABET, min_size=1, max_size=24), min_size=1, max_size=4))
 @example(["[-0"])   # found: Typst showed '-0' as a minus sign
 @example(["/ 0"])   # found: '/ ' at the start of a styled span began a term list
+@example([".a"])    # found: a styled span starting with '.a' was a field access on its guard '#[]'
 @example(["a.b", "x(y)", "= h", "- l", "+ e", "\\u{41}"])
 def test_any_data_text_compiles_and_ascii_shows_literally(tmp_path, pieces):
     # Each piece as plain text, inside a styled span and right after a link: whatever the

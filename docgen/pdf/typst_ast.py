@@ -171,8 +171,9 @@ class TypstTransform:
         if not wrappers:
             node = {"t": "Span", "c": [node["c"][0], body]}
             return [node]
-        # '#[]' first: a span starting with '/ ', '= ', '- ' or '+ ' is not a term, heading or list.
-        opened = "".join(f"#{w}[" for w in wrappers) + "#[]"
+        # '#[];' first: a span starting with '/ ', '= ', '- ' or '+ ' is not a term, heading or list
+        # (';' ends the empty block, so a span starting with '.a' is not a field access).
+        opened = "".join(f"#{w}[" for w in wrappers) + "#[];"
         return [raw_inline(opened), *body, raw_expr("]" * len(wrappers))]
 
     # --- blocks ----------------------------------------------------------------
