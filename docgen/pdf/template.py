@@ -98,7 +98,9 @@ _TEMPLATE = r"""
   show heading: set text(font: @KM_HEADING_FONTS@, weight: "regular")
   body
 }
-#let docgen-km-inline(body) = text(font: @KM_FONTS@, lang: "km", body)
+// Only the language: every font list already falls back to the Khmer font, and setting the
+// body font here would override the heading and title fonts (Muol Light) of Khmer spans.
+#let docgen-km-inline(body) = text(lang: "km", body)
 #let docgen-landscape(body) = page(flipped: true, body)
 #let docgen-bilingual(left, right) = grid(columns: (1fr, 1fr), column-gutter: 1.4em, left, right)
 #let docgen-cover(body) = {
