@@ -57,6 +57,26 @@ _INLINE_STYLE = {
 _COVER_PARTS = ("kingdom", "ministry", "title", "subtitle", "status", "supported", "period", "date")
 
 
+# Khmer signs that end a word or sentence (khan ។, bariyoosan ៕, colon ៖, repetition ៗ...):
+# khmercut returns them as words of their own, but a line must never start with one.
+_KHMER_TRAILING = re.compile(r"[\u17d4-\u17d8\u17da]+")  # not ៙ (U+17D9), which opens a text
+
+
+def _words(text: str) -> list[tuple[bool, str]]:
+    """split(text), with trailing Khmer signs joined to the word before them, or kept as
+    plain text after anything else (no break opportunity before them, unlike a word box)."""
+    out: list[tuple[bool, str]] = []
+    for is_khmer, piece in split(text):
+        if is_khmer and _KHMER_TRAILING.fullmatch(piece):
+            if out and out[-1][0]:
+                out[-1] = (True, out[-1][1] + piece)
+            else:
+                out.append((False, piece))
+        else:
+            out.append((is_khmer, piece))
+    return out
+
+
 def _merge_latin(pieces):
     """Join non-Khmer pieces back to the Khmer word before them (for plain-text headings)."""
     out: list[tuple[bool, str]] = []
@@ -95,10 +115,10 @@ class TypstTransform:
             return self._literal(text)
         if in_heading or not self.box_khmer:
             # Headings stay plain text (PDF bookmarks); words are still marked for breaking.
-            return self._literal("\u200b".join(p for _, p in _merge_latin(split(text))))
+            return self._literal("\u200b".join(p for _, p in _merge_latin(_words(text))))
         out: list[Node] = []
         raw: list[str] = []  # consecutive Khmer words (and the spaces between them) as one raw run
-        for is_khmer, piece in split(text):
+        for is_khmer, piece in _words(text):
             if is_khmer:
                 if raw and raw[-1].startswith("#box"):
                     raw.append("\u200b")  # a break opportunity between two words
