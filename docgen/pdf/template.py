@@ -35,6 +35,9 @@ def build_template(style: dict, fonts: FontSet, khmer_first: bool) -> str:
         "HEADING_FONTS": _fonts(fonts.heading(khmer_first)),
         "KM_FONTS": _fonts(fonts.body(True)),
         "KM_HEADING_FONTS": _fonts(fonts.heading(True)),
+        # Latin first: Noto Sans has no Khmer, so Khmer still gets Muol Light, but the English
+        # lines of a bilingual cover do not take Muol Light's own Latin letters.
+        "LATIN_KM_HEADING_FONTS": _fonts(fonts.heading(False)),
         "PAPER": json.dumps(page["size"].lower()),
         "MARGINS": f"(top: {m['top']}mm, bottom: {m['bottom']}mm, left: {m['left']}mm, right: {m['right']}mm)",
         "TEXT": _colour(col["text"]), "HEADING": _colour(col["heading"]), "ACCENT": _colour(col["accent"]),
@@ -111,7 +114,7 @@ _TEMPLATE = r"""
 }
 #let docgen-cover-part(kind, body) = {
   if kind == "kingdom" {
-    block(below: 2.2em, text(font: @KM_HEADING_FONTS@, size: @SUBTITLE@, fill: @HEADING@, body))
+    block(below: 2.2em, text(font: @LATIN_KM_HEADING_FONTS@, size: @SUBTITLE@, fill: @HEADING@, body))
   } else if kind == "title" {
     block(above: 2.5em, below: 1.5em, text(font: @HEADING_FONTS@, size: @TITLE@, fill: @HEADING@,
       weight: if km { "regular" } else { "bold" }, body))
