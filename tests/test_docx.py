@@ -502,3 +502,43 @@ def test_cover_parts_get_their_styles(tmp_path):
     assert src.xpath("w:rPr/w:rStyle/@w:val", namespaces=NS) == ["Source"]
     styles = xml(out, "word/styles.xml")
     assert style(styles, "CoverKingdom").find("w:rPr/w:rFonts", NS).get(f"{{{W}}}cs") == "Khmer OS Muol Light"
+
+
+# --------------------------------------------------------------------------- table layout
+def _grid_total(tbl) -> int:
+    return sum(int(c.get(f"{{{W}}}w")) for c in tbl.findall("w:tblGrid/w:gridCol", NS))
+
+
+def test_tables_fill_the_text_width_of_their_section(tmp_path):
+    from docgen.docx.reference import page_geometry
+
+    g = page_geometry(STYLE)
+    portrait_w, landscape_w = g["w"] - g["left"] - g["right"], g["h"] - g["left"] - g["right"]
+    wide = "| " + " | ".join(f"H{i}" for i in range(9)) + " |\n|" + "|".join(["---"] * 9) + "|\n" \
+        + "| " + " | ".join(f"cell{i}" for i in range(9)) + " |\n"
+    md = ("::: {.bilingual}\n::: {lang=en}\n# Heading {#H_a}\n:::\n\n::: {lang=km}\n# ក {#H_a_km .unnumbered}\n"
+          ":::\n:::\n\n| A | B |\n|:--|:------|\n| 1 | " + "long " * 20 + "|\n\n::: {.landscape}\n" + wide + ":::\n\nEnd.\n")
+    out = tmp_path / "tables.docx"
+    write_docx(md, out, meta("en-km"))
+    body = xml(out, "word/document.xml").find("w:body", NS)
+    bi, small, matrix = body.findall("w:tbl", NS)
+    # pandoc's grid is sized for its 5.5 in default; scaled to the section's text width
+    assert abs(_grid_total(bi) - portrait_w) <= 2 and abs(_grid_total(small) - portrait_w) <= 2
+    assert abs(_grid_total(matrix) - landscape_w) <= 9
+    cols = [int(c.get(f"{{{W}}}w")) for c in small.findall("w:tblGrid/w:gridCol", NS)]
+    assert abs(cols[1] / cols[0] - 7 / 3) < 0.01  # proportions (separator cells 3:7) kept
+    # the bilingual Khmer column is the wider one
+    bi_cols = [int(c.get(f"{{{W}}}w")) for c in bi.findall("w:tblGrid/w:gridCol", NS)]
+    assert bi_cols[1] > bi_cols[0]
+    # many columns: small text on every run; two columns: the table style's size
+    sizes = {r.find("w:rPr/w:sz", NS).get(f"{{{W}}}val") for r in matrix.iter(f"{{{W}}}r")}
+    assert sizes == {"16"}
+    assert all(r.find("w:rPr/w:sz", NS) is None for r in small.iter(f"{{{W}}}r"))
+    # a data table right after a bilingual heading is kept apart (not joined, so its
+    # header row repeats), and the heading row keeps with it
+    between = bi.getnext()
+    assert between.tag == f"{{{W}}}p" and between.getnext() is small
+    assert between.find("w:pPr/w:keepNext", NS) is not None
+    row = bi.find("w:tr", NS)
+    assert row.find("w:trPr/w:cantSplit", NS) is not None
+    assert all(p.find("w:pPr/w:keepNext", NS) is not None for p in row.iter(f"{{{W}}}p"))

@@ -91,6 +91,126 @@ def fix_sections(body, style: dict) -> None:
             body.replace(final, sect)
 
 
+# Tables with at least this many columns (the landscape matrix) get smaller text.
+WIDE_TABLE_COLUMNS = 7
+
+
+def _section_of_tables(body):
+    """(table, sectPr) for every top-level table: a section's properties close it."""
+    pending, out = [], []
+    for el in body:
+        if el.tag == w("tbl"):
+            pending.append(el)
+        elif el.tag == w("p") and el.find(f"{w('pPr')}/{w('sectPr')}") is not None:
+            out += [(t, el.find(f"{w('pPr')}/{w('sectPr')}")) for t in pending]
+            pending = []
+        elif el.tag == w("sectPr"):
+            out += [(t, el) for t in pending]
+            pending = []
+    return out
+
+
+def _text_width(sect) -> int | None:
+    size, mar = sect.find(w("pgSz")), sect.find(w("pgMar"))
+    try:
+        return int(size.get(w("w"))) - int(mar.get(w("left"))) - int(mar.get(w("right")))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def fit_tables(body, style: dict) -> None:
+    """Give full-width tables the text width of their own section.
+
+    pandoc writes w:gridCol widths for its default text width (portrait, 5.5 in);
+    LibreOffice and Word lay the columns out from them, so a table filled only part
+    of the page, and two thirds of a landscape one. The grid (and any w:tcW in dxa)
+    is scaled to the section's text width; the column proportions stay. Tables with
+    many columns (the results matrix) also get the small text size.
+    """
+    # A wide table's text: a step below the table size (9.5 -> 8 pt).
+    small = style["sizes"].get("table_wide") or round(style["sizes"]["table"] * 0.85 * 2) / 2
+    for tbl, sect in _section_of_tables(body):
+        tbl_w = tbl.find(f"{w('tblPr')}/{w('tblW')}")
+        if tbl_w is None or tbl_w.get(w("type")) != "pct":
+            continue
+        try:
+            share = min(int(tbl_w.get(w("w"))), 5000) / 5000
+        except (TypeError, ValueError):
+            continue
+        width = _text_width(sect)
+        cols = tbl.findall(f"{w('tblGrid')}/{w('gridCol')}")
+        total = sum(int(c.get(w("w"), "0")) for c in cols)
+        if not width or not total:
+            continue
+        factor = width * share / total
+        for c in cols:
+            c.set(w("w"), str(round(int(c.get(w("w"))) * factor)))
+        for tcw in tbl.iter(w("tcW")):
+            if tcw.get(w("type")) == "dxa" and (tcw.get(w("w")) or "").isdigit():
+                tcw.set(w("w"), str(round(int(tcw.get(w("w"))) * factor)))
+        if small and len(cols) >= WIDE_TABLE_COLUMNS:
+            half_points = str(round(float(small) * 2))
+            for run in tbl.iter(w("r")):
+                rpr = run.find(w("rPr"))
+                if rpr is None:
+                    rpr = etree.Element(w("rPr"))
+                    run.insert(0, rpr)
+                child(rpr, "sz", {"val": half_points})
+                child(rpr, "szCs", {"val": half_points})
+
+
+def _table_style(tbl) -> str | None:
+    st = tbl.find(f"{w('tblPr')}/{w('tblStyle')}")
+    return None if st is None else st.get(w("val"))
+
+
+def separate_tables(root) -> None:
+    """Put an empty, tiny paragraph between a table and a data table right after it.
+
+    Word and LibreOffice join adjacent tables into one: a data table right after a
+    bilingual heading became the heading table's next rows, so its header row no longer
+    repeated on the following pages. Adjacent bilingual pairs may join (same columns).
+    """
+    for tbl in list(root.iter(w("tbl"))):
+        nxt = tbl.getnext()
+        while nxt is not None and nxt.tag in (w("bookmarkStart"), w("bookmarkEnd")):
+            nxt = nxt.getnext()
+        if nxt is None or nxt.tag != w("tbl"):
+            continue
+        if _table_style(tbl) == _table_style(nxt) == "BilingualTable":
+            continue
+        para = etree.Element(w("p"))
+        ppr = etree.SubElement(para, w("pPr"))
+        child(ppr, "keepNext")
+        child(ppr, "spacing", {"before": "0", "after": "0", "line": "240", "lineRule": "auto"})
+        rpr = child(ppr, "rPr")
+        etree.SubElement(rpr, w("sz")).set(w("val"), "2")
+        etree.SubElement(rpr, w("szCs")).set(w("val"), "2")
+        tbl.addnext(para)
+
+
+def keep_bilingual_headings(root) -> None:
+    """A bilingual heading (a layout-table row of headings) stays with what follows.
+
+    Its row never splits, and its paragraphs keep with the next one, which Word applies
+    to table rows too (a heading no longer ends a page alone).
+    """
+    for tbl in root.iter(w("tbl")):
+        if _table_style(tbl) != "BilingualTable":
+            continue
+        for tr in tbl.iterfind(w("tr")):
+            styles = tr.xpath(".//w:p/w:pPr/w:pStyle/@w:val", namespaces={"w": W_NS})
+            if not any(s.startswith("Heading") for s in styles):
+                continue
+            trpr = tr.find(w("trPr"))
+            if trpr is None:
+                trpr = etree.Element(w("trPr"))
+                tr.insert(1 if tr.find(w("tblPrEx")) is not None else 0, trpr)
+            child(trpr, "cantSplit")
+            for ppr in tr.iter(w("pPr")):
+                child(ppr, "keepNext")
+
+
 def fix_khmer_runs(root) -> None:
     # pandoc writes <w:lang w:val="km"/>; Word and LibreOffice take Khmer's language
     # from the complex-script slot, so set w:bidi too.
@@ -240,6 +360,9 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     body = doc.find(w("body"))
     fix_sections(body, style)
     page_breaks_before(body)
+    fit_tables(body, style)
+    separate_tables(doc)
+    keep_bilingual_headings(doc)
     fix_khmer_runs(doc)
     check_bookmarks(doc)
     fix_table_headers(doc)
