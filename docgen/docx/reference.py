@@ -245,10 +245,14 @@ def edit_styles(root, style: dict, lang: str) -> None:
                 _size(cr, pt)
         return st
 
-    # The bilingual cover holds every line twice: a smaller title keeps it on one page.
-    title_pt = size["title"] * (0.8 if lang == "en-km" else 1)
-    heading_like("Title", "Title", title_pt, before=0, after=12, bold=True, center=True)
-    sub = heading_like("Subtitle", "Subtitle", size["subtitle"], before=0, after=12, bold=False,
+    # The bilingual cover holds every line twice: smaller cover sizes and spacing keep it
+    # on one page (the cover styles are used on the cover only).
+    cover_scale = 0.75 if lang == "en-km" else 1
+    cover_after = 12 * cover_scale * (0.5 if lang == "en-km" else 1)
+    heading_like("Title", "Title", size["title"] * cover_scale, before=0, after=cover_after,
+                 bold=True, center=True)
+    sub = heading_like("Subtitle", "Subtitle", size["subtitle"] * (0.85 if lang == "en-km" else 1),
+                       before=0, after=cover_after, bold=False,
                        center=True, colour=col.get("accent", col["heading"]))
     # pandoc's Subtitle carries a stray numPr (ilvl without numId); drop it.
     remove(sub.find(w("pPr")), "numPr")
@@ -270,8 +274,11 @@ def edit_styles(root, style: dict, lang: str) -> None:
         child(t_p, "ind", {"left": str(220 * (level - 1))})
 
     cover = _style(root, "CoverText", "Cover Text", based_on="Normal")
-    child(child(cover, "pPr", replace=False), "jc", {"val": "center"})
-    _size(child(cover, "rPr", replace=False), size["subtitle"])
+    c_p = child(cover, "pPr", replace=False)
+    child(c_p, "jc", {"val": "center"})
+    if lang == "en-km":
+        child(c_p, "spacing", {"before": "0", "after": _twentieths(3)})
+    _size(child(cover, "rPr", replace=False), size["subtitle"] * (0.8 if lang == "en-km" else 1))
 
     kingdom = _style(root, "CoverKingdom", "Cover Kingdom", based_on="CoverText")
     k_r = child(kingdom, "rPr", replace=False)
