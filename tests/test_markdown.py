@@ -317,6 +317,40 @@ def test_bilingual_pairs_every_heading_and_action(mini, nap_ast):
     assert "Review laws on protection of women in emergencies. [រង់ចាំការបកប្រែ]" in pending_spans(doc)
 
 
+def test_acronyms_table_lists_only_abbreviations(nap_md):
+    from docgen.context.nap import is_acronym
+
+    for short, name in (("MoWA", "Ministry of Women's Affairs"), ("UN Women", "UN Entity"),
+                        ("NGOs/CSOs", "NGOs and civil society"), ("DC-Cam", "Documentation Center"),
+                        ("USA", "Embassy of the United States")):
+        assert is_acronym(short, name), short
+    for short, name in (("Media", "Media"), ("Development partners", "Development partners"),
+                        ("Senate", "senate"), ("Canada", "Embassy of Canada"), ("Kdei Karuna", "Kdei Karuna"),
+                        ("", "x")):
+        assert not is_acronym(short, name), short
+    table = nap_md["en"].split("{#DOC_acronyms}", 1)[1].split("\n\n", 2)[1]
+    assert [line.split("|")[1].strip() for line in table.splitlines()[2:]] == ["CSOs", "MoI", "MoWA", "UN Women"]
+
+
+def test_bilingual_themes_and_outputs_are_paired(nap_ast):
+    doc = nap_ast["en-km"]
+    pairs = [content for _, cls, _, content in divs(doc) if "bilingual" in cls]
+
+    def pair_with(anchor):
+        found = [p for p in pairs if any(n["t"] == "Span" and n["c"][0][0] == anchor for n in walk(p[0]))]
+        assert len(found) == 1, anchor
+        return found[0]
+
+    for anchor, label in (("TH_FP1", "FP1"), ("OUT_2_2", "២.២")):
+        en, km = pair_with(anchor)
+        assert dict(en["c"][0][2]) == {"lang": "en"} and dict(km["c"][0][2]) == {"lang": "km"}
+        # the anchor once (English column); the Khmer column starts with the same ID, in Khmer
+        assert not any(n["t"] == "Span" and n["c"][0][0] for n in walk(km))
+        assert stringify(km).startswith(label)
+        assert any("\u1780" <= ch <= "\u17ff" for ch in stringify(km))
+        assert not any("\u1780" <= ch <= "\u17ff" for ch in stringify(en))
+
+
 # --- safety: payloads in data show literally in DOCX and Typst/PDF -------------------------------
 
 @pytest.fixture(scope="module")

@@ -119,6 +119,20 @@ def action_context(plan: Plan, a: Action) -> dict[str, Any]:
     }
 
 
+def is_acronym(short: str, name: str) -> bool:
+    """Whether an institution's short form is an abbreviation worth listing under "Acronyms".
+
+    Group entries ("Development partners", "Media") and plain short names ("Senate",
+    "Canada", "Kdei Karuna") are not: their short form equals the name or is made of
+    ordinary words (no word with a capital or digit after its first letter).
+    """
+    short = (short or "").strip()
+    if not short or short.casefold() == (name or "").strip().casefold():
+        return False
+    words = short.replace("/", " ").replace("-", " ").split()
+    return any(len(wd) > 1 and any(c.isupper() or c.isdigit() for c in wd[1:]) for wd in words)
+
+
 def _live(plan: Plan) -> list[Action]:
     # Dropped actions stay in the data (stable IDs) but leave the draft.
     return [a for a in plan.actions if a.status != "dropped"]
@@ -192,8 +206,10 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
         "actions": [a.id for a in live if t.id in a.themes],
     } for t in themes]
 
-    # Entries whose "acronym" is their name (Senate, Media, Development partners) are not acronyms.
-    acronyms = sorted((i for i in plan.institutions if i.acronym.en != i.name.en), key=lambda i: i.acronym.en.casefold())
+    # Entries whose "acronym" is their name or a plain word (Senate, Media, Development
+    # partners, Canada) are not acronyms.
+    acronyms = sorted((i for i in plan.institutions if is_acronym(i.acronym.en, i.name.en)),
+                      key=lambda i: i.acronym.en.casefold())
     sections = [s for s in plan.sections]
     closing_ids = [sid for sid in CLOSING_SECTIONS if sid in plan.section]
 
