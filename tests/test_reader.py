@@ -32,3 +32,9 @@ def test_pipe_table_widths_follow_the_dashes():
     assert pipe_table_widths(md) == [[3 / 10, 7 / 10], None]
     ast = json.loads(markdown_to_json(md))
     assert ast == markdown_ast(md)
+
+
+def test_separator_cells_are_measured_without_their_spaces():
+    md = f"| a | b |\n| --- | :---: |\n| {'x' * 80} | y |\n"
+    assert pipe_table_widths(md) == [[3 / 8, 5 / 8]]
+    assert json.loads(markdown_to_json(md)) == markdown_ast(md)

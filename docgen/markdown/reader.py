@@ -42,7 +42,8 @@ def pipe_table_widths(markdown: str, columns: int = 72) -> list[Optional[list[fl
         if max(len(l) for l in lines[i - 1:end]) <= columns:
             widths.append(None)
             continue
-        cells = line.strip().strip("|").split("|")
+        # pandoc measures each separator cell without the spaces around it
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
         total = sum(len(c) for c in cells)
         widths.append([len(c) / total for c in cells])
     return widths
