@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from . import i18n
+from . import i18n, khmer
 from .context.consultation import (consultation_assets, consultation_context, consultations_each,
                                    summary_assets, summary_context)
 from .context.nap import nap_context
@@ -100,7 +100,12 @@ class Job:
 
 
 def _plain(value: Any, lang: str) -> str:
-    """A context value as plain text for document properties (no Markdown)."""
+    """A context value as plain text for document properties (no Markdown), Khmer in its
+    preferred spelling (as in the documents)."""
+    return khmer.normalise(_plain_text(value, lang))
+
+
+def _plain_text(value: Any, lang: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, Tx):

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Optional
 import jinja2
 import jinja2.runtime
 
-from .. import i18n
+from .. import i18n, khmer
 from ..context.values import Tx, tx
 from ..diagnostics import DocgenError
 from ..model.common import Text
@@ -182,4 +182,5 @@ def render(template: str, context: dict) -> str:
         blank = blank + 1 if not line.strip() else 0
         if blank <= 1:
             lines.append(line.rstrip())
-    return "\n".join(lines).strip() + "\n"
+    # One spelling per Khmer word in every document, whatever the data, labels or templates wrote.
+    return khmer.normalise("\n".join(lines).strip() + "\n")

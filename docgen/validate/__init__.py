@@ -7,6 +7,7 @@ from typing import Optional
 from ..diagnostics import Diagnostic, DocgenError, Severity
 from ..load.plan_dir import load_plan_dir
 from ..model.bundle import Plan
+from .khmer_text import use_plan_lexicon
 from .schema import build_plan
 
 
@@ -17,6 +18,7 @@ def load_plan(data_dir: Path, strict: bool = False) -> tuple[Optional[Plan], lis
     raw = load_plan_dir(Path(data_dir))
     plan, diags = build_plan(raw)
     if plan is not None:
+        use_plan_lexicon(plan)  # Khmer line breaking keeps the plan's own terms whole
         diags += check_plan(plan, strict=strict)
     if strict:
         diags = [d if d.severity is Severity.ERROR else
