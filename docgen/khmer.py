@@ -33,7 +33,9 @@ KHMER_RUN = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]+")
 CLUSTER = re.compile(r"[\u1780-\u17B3](?:\u17D2[\u1780-\u17B3]|[\u17B4-\u17D1\u17D3\u17DD])*|[\u1780-\u17FF\u19E0-\u19FF]")
 # Punctuation and digits are units of their own: khmercut misreads a letter before ៖ or ។
 # (អង្គការ៖ -> អង្គកា|រ៖), so letters are segmented without them.
-_NOT_LETTERS = re.compile(r"[\u17D4-\u17DC\u17E0-\u17E9\u17F0-\u17F9\u19E0-\u19FF]+")
+_NOT_LETTERS = re.compile(r"[\u17D4-\u17DC]+|[\u17E0-\u17E9]+|[\u17F0-\u17F9\u19E0-\u19FF]+")
+
+_DIGITS = re.compile(r"[\u17E0-\u17E9]+")
 
 WORD_JOINER = "\u2060"
 # Characters docgen itself inserts into Khmer text for line breaking (zero-width space,
@@ -129,6 +131,17 @@ def normalise(text: str) -> str:
     if not KHMER_RUN.search(text):
         return text
     return KHMER_RUN.sub(lambda m: _normalise_run(m.group()), text)
+
+
+# An ASCII colon right after Khmer text (a label, or a data text's own colon), possibly after
+# the Markdown that closes a span or emphasis: Khmer writes ៖. Not after a digit (១០:៣០).
+_KHMER_COLON = re.compile(r"(?<=[\u1780-\u17D3\u17DD])((?:\]\{lang=km\}|\*\*|\*|\])*)\\?:(?!:)")
+
+
+def khmer_colons(markdown: str) -> str:
+    """Pandoc Markdown with the colon after each Khmer label or text written ៖ (inside the
+    Khmer span, so it takes the Khmer font)."""
+    return _KHMER_COLON.sub(lambda m: "\u17d6" + m.group(1), markdown)
 
 
 def spelling_variants(text: str) -> list[tuple[str, str]]:
@@ -227,6 +240,11 @@ def _khmercut(letters: str) -> list[str]:
     return units if "".join(units) == letters else [letters]
 
 
+# Prefixes khmercut keeps in one unit with the word they make a noun of (ការ|ផ្សារភ្ជាប់):
+# an entry may start right after one.
+_PREFIXES = ("ការ", "សេចក្ដី", "ភាព", "អ្នក", "ក្រុម")
+
+
 def _segment_letters(letters: str) -> list[str]:
     """Words of a run of Khmer letters: khmercut's units with the lexicon's entries merged."""
     units = _khmercut(letters)
@@ -251,7 +269,8 @@ def _segment_letters(letters: str) -> list[str]:
         end = 0
         # An entry starts where khmercut starts a word or right after another entry: an
         # entry that would begin inside one of khmercut's words is more likely a false match.
-        if start in cuts or start == last_end:
+        if start in cuts or start == last_end or any(start - len(p) in cuts and letters.startswith(p, start - len(p))
+                                                      for p in _PREFIXES):
             end = _lexicon.longest(letters, start, first, ends)
         if end:
             bounds = {b for b in bounds if not start < b < end} | {start, end}
@@ -277,7 +296,14 @@ def segment(run: str) -> Optional[tuple[str, ...]]:
         pos = m.end()
     if pos < len(run):
         out += _segment_letters(run[pos:])
-    return tuple(out) if "".join(out) == run else None
+    # A number stays with the word it counts or dates (ឆ្នាំ២០២៤, ថ្ងៃទី៣០, ទី១).
+    merged: list[str] = []
+    for w in out:
+        if merged and _DIGITS.fullmatch(w) and not _NOT_LETTERS.fullmatch(merged[-1]):
+            merged[-1] += w
+        else:
+            merged.append(w)
+    return tuple(merged) if "".join(merged) == run else None
 
 
 def words(run: str) -> tuple[str, ...]:

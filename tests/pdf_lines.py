@@ -180,3 +180,49 @@ def icu_bounds(run: str) -> set[int]:
     bi = _icu()
     bi.setText(run)
     return {b for b in bi if 0 < b < len(run)}
+
+
+_RUN_END = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]+$")
+_RUN_START = re.compile(r"^[\u1780-\u17FF\u19E0-\u19FF]+")
+
+
+@dataclass
+class Breaks:
+    khmer_ends: int        # line ends between two Khmer characters of one source text
+    inside: list[str]      # ... of them inside a word of the project's lexicon
+    icu_inside: list[str]  # ... of them inside an ICU word
+
+    @property
+    def icu_share(self) -> float:
+        return len(self.icu_inside) / self.khmer_ends if self.khmer_ends else 0.0
+
+
+def khmer_breaks(line_texts: list[str], source: str) -> Breaks:
+    """Line ends that fall inside a Khmer run of ``source`` (the document's text), and which
+    of them break a word: by docgen.khmer's words, and by ICU's.
+
+    A line end is inside a run when the end of one line and the start of the next occur
+    together, without a space, in a run of the source; ends between paragraphs, cells or
+    at spaces do not. A word is broken when no occurrence of that text has a boundary there."""
+    from docgen import khmer
+
+    runs = sorted(set(khmer.KHMER_RUN.findall(khmer.strip_invisible(source))))
+    ends, inside, icu_inside = 0, [], []
+    for a, b in zip(line_texts, line_texts[1:]):
+        ta = _RUN_END.search(khmer.strip_invisible(a).rstrip("\u00a0"))
+        hb = _RUN_START.search(khmer.strip_invisible(b))
+        if not ta or not hb:
+            continue
+        tail, head = ta.group(), hb.group()
+        joined = tail + head
+        occ = [(r, m.start() + len(tail)) for r in runs if joined in r
+               for m in re.finditer(re.escape(joined), r)]
+        if not occ:
+            continue
+        ends += 1
+        shown = f"{tail[-10:]}|{head[:10]}"
+        if not any(off in khmer.word_bounds(r) for r, off in occ):
+            inside.append(shown)
+        if not any(off in icu_bounds(r) for r, off in occ):
+            icu_inside.append(shown)
+    return Breaks(ends, inside, icu_inside)

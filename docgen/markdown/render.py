@@ -183,4 +183,5 @@ def render(template: str, context: dict) -> str:
         if blank <= 1:
             lines.append(line.rstrip())
     # One spelling per Khmer word in every document, whatever the data, labels or templates wrote.
-    return khmer.normalise("\n".join(lines).strip() + "\n")
+    # and ៖, not ':', after Khmer labels and texts.
+    return khmer.khmer_colons(khmer.normalise("\n".join(lines).strip() + "\n"))

@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from ..khmer import KHMER_RUN, split
+from ..khmer import KHMER_RUN, joined, split
 
 Node = dict[str, Any]
 
@@ -114,8 +114,11 @@ class TypstTransform:
         if not KHMER_RUN.search(text):
             return self._literal(text)
         if in_heading or not self.box_khmer:
-            # Headings stay plain text (PDF bookmarks); words are still marked for breaking.
-            return self._literal("\u200b".join(p for _, p in _merge_latin(_words(text))))
+            # Headings stay plain text (PDF bookmarks): a zero-width space between words, a
+            # word joiner between the syllables of a word, so Typst's own Khmer dictionary
+            # cannot break inside one of the lexicon's words.
+            pieces = [(k, joined(p) if k else p) for k, p in _words(text)]
+            return self._literal("\u200b".join(p for _, p in _merge_latin(pieces)))
         out: list[Node] = []
         raw: list[str] = []  # consecutive Khmer words (and the spaces between them) as one raw run
         for is_khmer, piece in _words(text):
