@@ -38,6 +38,8 @@ _NOT_LETTERS = re.compile(r"[\u17D4-\u17DC]+|[\u17E0-\u17E9]+|[\u17F0-\u17F9\u19
 _DIGITS = re.compile(r"[\u17E0-\u17E9]+")
 
 WORD_JOINER = "\u2060"
+ZERO_WIDTH_SPACE = "\u200b"
+_TRAILING_SIGN = re.compile(r"[\u17d4-\u17d8\u17da]+")  # end a word or sentence: never start a line
 # Characters docgen itself inserts into Khmer text for line breaking (zero-width space,
 # word joiner): never part of the content, stripped wherever text is read back or compared.
 INVISIBLE = re.compile("[\u200b\u2060]")
@@ -336,8 +338,80 @@ def word_bounds(run: str) -> set[int]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _line_breaker():
+    try:
+        import icu
+    except ImportError:  # a dependency (pyicu-binary): only a broken install lacks it
+        from .diagnostics import DocgenError
+        raise DocgenError("PyICU is missing: run 'make install' (it installs pyicu-binary)") from None
+    return icu.BreakIterator.createLineInstance(icu.Locale("km"))
+
+
+def _icu_breaks(text: str) -> list[int]:
+    bi = _line_breaker()
+    bi.setText(text)
+    return list(bi)
+
+
+@lru_cache(maxsize=65536)
+def _joins(run: str) -> frozenset[int]:
+    """Offsets in ``run`` where ICU's Khmer line breaker, the one LibreOffice uses (and close
+    to Word's and Typst's), would break inside one of our words. A joiner there splits
+    ICU's dictionary run, so the breaks are looked for again until none is inside a word."""
+    bounds = word_bounds(run) | {0, len(run)}
+    joins: set[int] = set()
+    for _ in range(8):
+        text = _with_joins(run, joins)
+        before = [0]  # before[i]: run characters before text index i
+        for c in text:
+            before.append(before[-1] + (c != WORD_JOINER))
+        new = set()
+        for b in _icu_breaks(text):
+            if 0 < b < len(text) and text[b] != WORD_JOINER and text[b - 1] != WORD_JOINER:
+                if before[b] not in bounds and before[b] not in joins:
+                    new.add(before[b])
+        if not new:
+            break
+        joins |= new
+    return frozenset(joins)
+
+
+def _with_joins(run: str, joins: Iterable[int], spaces: Iterable[int] = ()) -> str:
+    joins, spaces = set(joins), set(spaces)
+    out = []
+    for i, c in enumerate(run):
+        if i in spaces:
+            out.append(ZERO_WIDTH_SPACE)
+        elif i in joins:
+            out.append(WORD_JOINER)
+        out.append(c)
+    return "".join(out)
+
+
+def protect(run: str, mark_words: bool = False) -> str:
+    """``run`` (Khmer characters) with a word joiner wherever a line breaker would break
+    inside one of our words, and nowhere else, so the text stays searchable (Word's and
+    LibreOffice's Find do not match across a joiner). ``mark_words``: a zero-width space
+    between words too (not before a sign such as ។ or ៖)."""
+    spaces: set[int] = set()
+    if mark_words:
+        pos = 0
+        for w in words(run):
+            if pos and not _TRAILING_SIGN.fullmatch(w):
+                spaces.add(pos)
+            pos += len(w)
+    return _with_joins(run, _joins(run), spaces)
+
+
+def protect_text(text: str, mark_words: bool = False) -> str:
+    """Every Khmer run of ``text`` protected (see protect)."""
+    if not KHMER_RUN.search(text):
+        return text
+    return KHMER_RUN.sub(lambda m: protect(m.group(), mark_words), text)
+
+
 def joined(word: str) -> str:
-    """``word`` with a word joiner between its syllables: no line breaker may split it
-    (for text a backend cannot box, such as headings and Word paragraphs)."""
+    """``word`` with a word joiner between all its syllables: no line breaker may split it."""
     syl = clusters(word)
     return WORD_JOINER.join(syl) if len(syl) > 1 else word

@@ -75,6 +75,9 @@ def _finalize(ctx, value: Any) -> str:
     t = _as_tx(value)
     if t is not None:
         return render_tx(t, ctx["lang"])
+    if isinstance(value, int) and not isinstance(value, bool):
+        # A count or a year printed as is: Khmer digits in the Khmer variant.
+        return md_inline(i18n.digits(value, ctx["lang"]))
     return md_inline(value)
 
 

@@ -21,6 +21,7 @@ from typing import Optional
 
 from lxml import etree
 
+from ..khmer import strip_invisible  # the DOCX writer's Khmer line-break marks
 from ..docx.ooxml import w
 from ..model.feedback import Anchor, FeedbackItem, Reply, Reviewer
 from .known import KnownIds, Target
@@ -106,7 +107,7 @@ def _text_of(el: etree._Element) -> str:
                 out.append("\n")
             first = False
         elif node.tag == T:
-            out.append(node.text or "")
+            out.append(strip_invisible(node.text or ""))
         elif node.tag == TAB:
             out.append("\t")
         else:
@@ -215,9 +216,9 @@ class _Walker:
             if tag == P:
                 self._paragraph(el)
             elif tag == T:
-                self.text(el.text or "")
+                self.text(strip_invisible(el.text or ""))
             elif tag == DELTEXT:
-                self.text(el.text or "", deleted=True)
+                self.text(strip_invisible(el.text or ""), deleted=True)
             elif tag == TAB:
                 if el.getparent() is not None and el.getparent().tag == w("r"):
                     self.text("\t")
@@ -274,7 +275,7 @@ class _Walker:
         elif self.changes and self.mergeable and self.changes[-1].text:
             self.changes[-1].text.append("\n")
         heading = _is_heading(p, self.heading_styles)
-        text = "".join(t.text or "" for t in p.iter(T))
+        text = strip_invisible("".join(t.text or "" for t in p.iter(T)))
         target = self.known.for_heading(text, heading) if text.strip() else None
         if target is not None:
             self.headings.append((self.pos, target))
