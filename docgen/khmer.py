@@ -242,9 +242,9 @@ def _khmercut(letters: str) -> list[str]:
     return units if "".join(units) == letters else [letters]
 
 
-# Prefixes khmercut keeps in one unit with the word they make a noun of (ការ|ផ្សារភ្ជាប់):
-# an entry may start right after one.
-_PREFIXES = ("ការ", "សេចក្ដី", "ភាព", "អ្នក", "ក្រុម")
+# Prefixes that make a noun of the word after them (ការ, សេចក្ដី, អ្នក): khmercut keeps them
+# in one unit with it (ការ|ផ្សារភ្ជាប់ is one unit), so a lexicon entry may start right after one.
+_PREFIXES = ("ការ", "សេចក្ដី", "អ្នក")
 
 
 def _segment_letters(letters: str) -> list[str]:
@@ -298,10 +298,13 @@ def segment(run: str) -> Optional[tuple[str, ...]]:
         pos = m.end()
     if pos < len(run):
         out += _segment_letters(run[pos:])
-    # A number stays with the word it counts or dates (ឆ្នាំ២០២៤, ថ្ងៃទី៣០, ទី១).
+    # A number stays with the word it counts or dates (ឆ្នាំ២០២៤, ថ្ងៃទី៣០, ទី១), and a
+    # nominalising prefix with the word it makes a noun of (ការ|ឆ្លើយតប): neither may end a line.
     merged: list[str] = []
     for w in out:
         if merged and _DIGITS.fullmatch(w) and not _NOT_LETTERS.fullmatch(merged[-1]):
+            merged[-1] += w
+        elif merged and merged[-1] in _PREFIXES and not _NOT_LETTERS.fullmatch(w):
             merged[-1] += w
         else:
             merged.append(w)

@@ -191,6 +191,7 @@ class Breaks:
     khmer_ends: int        # line ends between two Khmer characters of one source text
     inside: list[str]      # ... of them inside a word of the project's lexicon
     icu_inside: list[str]  # ... of them inside an ICU word
+    too_narrow: list[str]  # inside a word that starts its line: the column is narrower than the word
 
     @property
     def icu_share(self) -> float:
@@ -207,7 +208,7 @@ def khmer_breaks(line_texts: list[str], source: str) -> Breaks:
     from docgen import khmer
 
     runs = sorted(set(khmer.KHMER_RUN.findall(khmer.strip_invisible(source))))
-    ends, inside, icu_inside = 0, [], []
+    ends, inside, icu_inside, too_narrow = 0, [], [], []
     for a, b in zip(line_texts, line_texts[1:]):
         ta = _RUN_END.search(khmer.strip_invisible(a).rstrip("\u00a0"))
         hb = _RUN_START.search(khmer.strip_invisible(b))
@@ -222,7 +223,14 @@ def khmer_breaks(line_texts: list[str], source: str) -> Breaks:
         ends += 1
         shown = f"{tail[-10:]}|{head[:10]}"
         if not any(off in khmer.word_bounds(r) for r, off in occ):
-            inside.append(shown)
-        if not any(off in icu_bounds(r) for r, off in occ):
+            line = khmer.strip_invisible(a).strip()
+            # The word's part on this line is all the line holds: the word alone is wider
+            # than the column (a layout problem, not a segmentation one).
+            starts = [max([0, *(x for x in khmer.word_bounds(r) if x < off)]) for r, off in occ]
+            if any(line == r[st:off] for (r, off), st in zip(occ, starts)):
+                too_narrow.append(shown)
+            else:
+                inside.append(shown)
+        if not any(off in icu_bounds(r) for r, off in occ) and shown not in too_narrow[-1:]:
             icu_inside.append(shown)
-    return Breaks(ends, inside, icu_inside)
+    return Breaks(ends, inside, icu_inside, too_narrow)

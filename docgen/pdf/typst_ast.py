@@ -102,10 +102,12 @@ class TypstTransform:
     def _str(self, text: str, in_heading: bool) -> list[Node]:
         if not KHMER_RUN.search(text):
             return self._literal(text)
-        if in_heading or not self.box_khmer:
-            # Headings stay plain text (PDF bookmarks): a zero-width space between words and
-            # a word joiner where a Khmer dictionary would break inside one (khmer.protect).
+        if not self.box_khmer:
+            # Plain text: a zero-width space between words and a word joiner where a Khmer
+            # dictionary would break inside one (khmer.protect).
             return self._literal(protect_text(text, mark_words=True))
+        # Headings too: Typst's PDF bookmarks and outline keep the text of boxes, and its own
+        # Khmer dictionary breaks inside words a joiner would not protect (ស៊ី|វិល).
         out: list[Node] = []
         raw: list[str] = []  # consecutive Khmer words (and the spaces between them) as one raw run
         for is_khmer, piece in _words(text):
