@@ -93,11 +93,13 @@ def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("khmer-build")
     quiet = lambda *a, **k: None  # noqa: E731
     assert len(build(PLAN_DATA, ["nap", "tor", "consultations"], ["km", "en-km"], ["pdf"], out, log=quiet)) == 16
-    assert len(build(PLAN_DATA, ["nap"], ["km"], ["docx"], out, log=quiet)) == 1
+    docx = build(PLAN_DATA, ["nap"], ["km"], ["docx"], out / "docx", log=quiet)
+    assert len(docx) == 1
     plan, _ = require_plan(PLAN_DATA)
     sources = {j.name: j.markdown for j in plan_jobs(plan, ["nap", "tor", "consultations"], ["km", "en-km"],
                                                      ["pdf"], Path(tempfile.mkdtemp()))}
     folder = out / plan.metadata.version
+    shutil.copy(docx[0], folder / docx[0].name)
     return folder, sources
 
 
