@@ -159,7 +159,7 @@ def lines(path: Path) -> list[tuple[int, str]]:
             if buf:
                 out.append((cur_page, buf))
             buf, cur_page, cur_y, last = "", s.page, s.y, None
-        elif last is not None and s.text == last.text and abs(s.y - cur_y) > 0.01 and len(s.text) > 1:
+        elif last is not None and last.text.endswith(s.text) and abs(s.y - cur_y) > 0.01 and len(s.text) > 1:
             continue
         buf += s.text
         last = s
