@@ -78,7 +78,7 @@ def test_curated_word_list_is_clean():
     assert len(words) > 150
     assert len(words) == len(set(words)), [w for w in words if words.count(w) > 1]
     assert all(khmer.normalise(w) == w for w in words)  # written in the preferred spelling
-    assert all(khmer.KHMER_RUN.fullmatch(w) for w in words)
+    assert all(khmer.KHMER_RUN.fullmatch(w) and len(khmer.clusters(w)) > 1 for w in words)
 
 
 # --- line breaks in the built documents -----------------------------------------------
