@@ -333,14 +333,19 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
         inputs = inputs_key(tool, Path(data), out, {"carry_comments": carry_comments})
         manifest = Manifest() if force else Manifest.read(final)
         todo: dict[Target, list[str]] = {}
+        fresh = []
         for t, fmt, name in wanted:
-            if not manifest.same_inputs(final, name, inputs):
+            if manifest.same_inputs(final, name, inputs):
+                fresh.append(name)
+            else:
                 todo.setdefault(t, []).append(fmt)
         if not todo:
+            for name in fresh:
+                progress.note(f"up to date: {name}", level=2)
             progress.say(f"nothing changed: {_count(len(wanted))} in {relative(final)} up to date")
             return sorted(final / name for _, _, name in wanted)
         _build_into(final, plan, Path(data), out, todo, manifest, tool, inputs, formats, carry_comments,
-                    progress, total=len(wanted))
+                    progress, fresh, total=len(wanted))
     return sorted(final / name for _, _, name in wanted)
 
 
@@ -356,7 +361,8 @@ def _frozen(final: Path, version: str, names: list[str], progress: Progress) -> 
 
 
 def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, manifest: Manifest, tool: str,
-                inputs: str, formats: Sequence[str], carry_comments: bool, progress: Progress, total: int) -> None:
+                inputs: str, formats: Sequence[str], carry_comments: bool, progress: Progress, fresh: list[str],
+                total: int) -> None:
     refuse_unreplaceable(final)  # before any work: close the file, then build
     tmp = new_temp_folder(out, plan.metadata.version)
     try:
@@ -387,7 +393,7 @@ def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, mani
         progress.plan(sum(len(f) for f in todo.values()))
         written = convert(jobs(), files_dir, plan, formats, carry_comments, progress=progress)
         progress.plan(len(written))
-        for name in kept:
+        for name in sorted(fresh + kept):
             progress.note(f"up to date: {name}", level=2)
         up_to_date = total - len(written)
         if not written:
