@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from . import i18n
+from . import cache, i18n
 from .context.consultation import (consultation_assets, consultation_context, consultations_each,
                                    summary_assets, summary_context)
 from .context.nap import nap_context
@@ -48,6 +48,7 @@ from .versionfolder import (link_or_copy, new_temp_folder, refuse_unreplaceable,
                             version_lock)
 
 FORMATS = ("docx", "pdf")
+CACHE_DIR = ".cache"  # build/.cache/: images and other cached intermediate results (docgen.cache)
 # Backends are looked up at call time (module, function), so tests can replace them.
 BACKENDS = {"docx": ("docgen.docx", "write_docx"), "pdf": ("docgen.pdf", "write_pdf")}
 
@@ -324,6 +325,7 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
     final = out / version
     wanted = [(t, fmt, f"{t.name}.{fmt}") for t in targets(plan, docs, langs) for fmt in formats]
     frozen = _released(plan, Path(data), final)
+    cache.use(out / CACHE_DIR)
     with version_lock(out, version, "build", say=progress.note):
         for path in remove_stale(out, version):
             progress.note(f"removed {relative(path)}, left by an interrupted build", level=2)

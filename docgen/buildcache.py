@@ -67,16 +67,9 @@ def _code_digest() -> str:
 
 def _fonts_digest() -> str:
     from .pdf.fonts import FORCE_ENV, font_set
+    from .toolchain import fonts_key
 
-    h = hashlib.sha256()
-    fs = font_set(os.environ.get(FORCE_ENV, "").lower() == "noto")
-    for p in fs.paths:
-        files = sorted(p.rglob("*")) if p.is_dir() else [p]
-        for f in files:
-            if f.is_file():
-                st = f.stat()
-                h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
+    return fonts_key(font_set(os.environ.get(FORCE_ENV, "").lower() == "noto"))
 
 
 def toolchain_key() -> str:

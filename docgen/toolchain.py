@@ -35,3 +35,18 @@ def versions() -> dict[str, str]:
     from . import __version__
 
     return {"docgen": __version__, "pandoc": pandoc_version(), "typst": typst_version()}
+
+
+def fonts_key(font_set) -> str:
+    """The font files a FontSet hands to Typst, by path, size and time (not re-read)."""
+    import hashlib
+    from pathlib import Path
+
+    h = hashlib.sha256()
+    for p in font_set.paths:
+        p = Path(p)
+        for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
+            if f.is_file():
+                st = f.stat()
+                h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
