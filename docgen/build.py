@@ -25,6 +25,7 @@ import datetime as dt
 import importlib
 import os
 import shutil
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -247,33 +248,151 @@ def _timestamp(date: dt.date) -> int:
     return calendar.timegm(date.timetuple())
 
 
+# Conversions run in worker processes (see convert); "threads" keeps them in this process
+# (tests that replace the backends, or debugging: DOCGEN_PARALLEL=threads).
+PARALLEL = os.environ.get("DOCGEN_PARALLEL", "processes")
+# What a worker process imports before the first job (it forks each worker from there).
+_WORKER_PRELOAD = ["docgen.build", "docgen.docx", "docgen.pdf", "docgen.review.carry", "lxml.etree"]
+
+
+def _write_one(job: Job, fmt: str, out_dir: Path, writer: Callable, carry: Optional[Callable],
+               plan: Optional[Plan]) -> Path:
+    path = out_dir / f"{job.name}.{fmt}"
+    writer(job.markdown, path, job.meta, resource_dir=job.resource_dir)
+    if not path.is_file():
+        raise DocgenError(f"the {fmt.upper()} backend wrote no file for {path.name}")
+    if carry and fmt == "docx":
+        carry(path, plan, job.meta)
+    return path
+
+
+def _diagnostics(name: str, fmt: str, exc: BaseException) -> list[Diagnostic]:
+    if isinstance(exc, DocgenError):
+        return [Diagnostic(name, None, None, "", d.message, d.hint) for d in exc.diagnostics]
+    # a backend bug: report it with the file, not a traceback
+    return [Diagnostic(name, None, None, "", f"{fmt.upper()} backend failed: {type(exc).__name__}: {exc}")]
+
+
+_events = None  # in a worker process: the queue its progress goes to
+
+
+def _worker_init(events) -> None:
+    global _events
+    _events = events
+
+
+def _worker_job(job: Job, formats: list[str], out_dir: Path, carry_comments: bool, plan: Optional[Plan],
+                environ: dict[str, str], backends: dict[str, tuple[str, str]]) -> list[tuple[str, Optional[list[Diagnostic]]]]:
+    """In a worker process: every format of one job (concurrently: the DOCX's pandoc runs
+    while Typst compiles); reports each file as it is finished."""
+    os.environ.clear()
+    os.environ.update(environ)  # the caller's environment now, not the worker server's
+    BACKENDS.update(backends)
+    carry = None
+    if carry_comments:
+        from .review.carry import carry_comments as carry
+
+    def one(fmt: str):
+        name = f"{job.name}.{fmt}"
+        _events.put(("start", name, None))
+        start = time.perf_counter()
+        try:
+            _write_one(job, fmt, out_dir, _backend(fmt), carry, plan)
+        except Exception as exc:
+            _events.put(("failed", name, None))
+            return name, _diagnostics(name, fmt, exc)
+        _events.put(("done", name, time.perf_counter() - start))
+        return name, None
+
+    if len(formats) == 1:
+        return [one(formats[0])]
+    with ThreadPoolExecutor(max_workers=len(formats)) as pool:
+        return list(pool.map(one, formats))
+
+
+def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_comments: bool,
+                          workers: int, progress: Progress) -> list[Path]:
+    """Each job in a worker process: Python work (AST transforms, DOCX post-processing,
+    Khmer segmentation) runs on every core instead of taking turns on one, and a large
+    document's memory goes back when its worker is done. Workers fork from a server that
+    has docgen imported, not from this process (which may hold threads and Typst state)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(_WORKER_PRELOAD)
+    events = ctx.SimpleQueue()
+
+    def relay():
+        while True:
+            kind, name, value = events.get()
+            if kind == "stop":
+                return
+            if kind == "start":
+                progress.started(name)
+            elif kind == "done":
+                progress.done(name, value)
+            else:
+                progress.failed(name)
+
+    listener = threading.Thread(target=relay, daemon=True)
+    listener.start()
+    errors, paths, tasks = [], [], []
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                 initargs=(events,), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
+            for job in jobs:
+                order = sorted(job.formats, key=lambda f: f != "pdf")  # PDFs (the slower) first
+                tasks.append((job, pool.submit(_worker_job, job, order, out_dir, carry_comments,
+                                               plan if carry_comments else None, dict(os.environ), dict(BACKENDS))))
+            for job, fut in tasks:
+                try:
+                    results = fut.result()
+                except Exception as exc:  # the worker died (killed, out of memory)
+                    errors += _diagnostics(f"{job.name}.*", "the", exc)
+                    continue
+                for name, diags in results:
+                    if diags:
+                        errors += diags
+                    else:
+                        paths.append(out_dir / name)
+    finally:
+        events.put(("stop", "", None))
+        listener.join(10)
+    if errors:
+        raise DocgenError(errors)
+    return paths
+
+
+# A worker process is replaced after this many jobs, so the memory of a large compile is
+# returned to the system (a fork from the preloaded server costs a few milliseconds).
+MAX_JOBS_PER_WORKER = 1
+
+
 def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[str], carry_comments: bool = False,
             workers: Optional[int] = None, progress: Optional[Progress] = None) -> list[Path]:
     """Write every job's files into ``out_dir`` concurrently; report every failure."""
     writers = {fmt: _backend(fmt) for fmt in formats}  # fail before any work if a backend is missing
+    progress = progress or Progress(verbosity=0)
+    if PARALLEL == "processes":
+        return _convert_in_processes(jobs, out_dir, plan, carry_comments, workers or os.cpu_count() or 2, progress)
     carry = None
     if carry_comments and "docx" in writers:
         from .review.carry import carry_comments as carry
-    progress = progress or Progress(verbosity=0)
 
     def one(job: Job, fmt: str) -> Path:
-        path = out_dir / f"{job.name}.{fmt}"
-        progress.started(path.name)
+        name = f"{job.name}.{fmt}"
+        progress.started(name)
         start = time.perf_counter()
         try:
-            writers[fmt](job.markdown, path, job.meta, resource_dir=job.resource_dir)
-            if not path.is_file():
-                raise DocgenError(f"the {fmt.upper()} backend wrote no file for {path.name}")
-            if carry and fmt == "docx":
-                carry(path, plan, job.meta)
+            path = _write_one(job, fmt, out_dir, writers[fmt], carry, plan)
         except BaseException:
-            progress.failed(path.name)
+            progress.failed(name)
             raise
-        progress.done(path.name, time.perf_counter() - start)
+        progress.done(name, time.perf_counter() - start)
         return path
 
-    # pandoc and typst work outside the GIL (subprocesses / native code), so threads suffice;
-    # each job's conversions start as soon as its Markdown is rendered. PDFs (the slower) first.
+    # pandoc and typst work outside the GIL (subprocesses / native code); PDFs (the slower) first.
     # Twice the cores: the threads mostly wait, and a DOCX can run beside two Typst compiles.
     order = sorted(formats, key=lambda f: f != "pdf")
     tasks = []
@@ -286,11 +405,8 @@ def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[st
         for job, fmt, fut in tasks:
             try:
                 paths.append(fut.result())
-            except DocgenError as exc:
-                errors += [Diagnostic(f"{job.name}.{fmt}", None, None, "", d.message, d.hint) for d in exc.diagnostics]
-            except Exception as exc:  # a backend bug: report it with the file, not a traceback
-                errors.append(Diagnostic(f"{job.name}.{fmt}", None, None, "",
-                                         f"{fmt.upper()} backend failed: {type(exc).__name__}: {exc}"))
+            except Exception as exc:
+                errors += _diagnostics(f"{job.name}.{fmt}", fmt, exc)
     if errors:
         raise DocgenError(errors)
     return paths

@@ -38,6 +38,7 @@ class FakeBackends:
 def fake(monkeypatch):
     backends = FakeBackends()
     monkeypatch.setattr(B, "_backend", backends.writer)
+    monkeypatch.setattr(B, "PARALLEL", "threads")  # the fakes live in this process
     return backends
 
 

@@ -135,3 +135,29 @@ def test_quiet_and_verbose(data, built, capsys):
     assert main(["build", "--data", str(data), "--out", str(built), "-v", "--doc", "tor"]) == 0
     cap = capsys.readouterr()
     assert "ToR_0.1_km.pdf" in cap.out and "up to date: ToR_0.1_en.pdf" in cap.err
+
+
+def test_worker_processes_and_threads_write_the_same_bytes(data, built, tmp_path, monkeypatch):
+    monkeypatch.setattr(B, "PARALLEL", "threads")
+    B.build(data, ["nap", "tor", "consultations"], ["en", "km", "en-km"], ["docx", "pdf"], tmp_path / "threads",
+            log=lambda *_: None)
+    assert _files(tmp_path / "threads" / "0.1") == _files(built / "0.1")
+
+
+def test_a_failing_conversion_in_a_worker_is_reported_with_its_file(data, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(B.BACKENDS, "pdf", ("_failing_backend", "write_pdf"))
+    out = tmp_path / "b"
+    assert main(["build", "--data", str(data), "--out", str(out), "--doc", "nap", "--lang", "en,km"]) == 1
+    err = capsys.readouterr().err
+    assert "NAP-WPS_0.1_en.pdf: the PDF could not be written (in a worker;" in err
+    assert "NAP-WPS_0.1_km.pdf: PDF backend failed: ZeroDivisionError" in err
+    assert "Traceback" not in err and not (out / "0.1").exists()
+
+
+def test_workers_see_the_callers_environment(data, tmp_path, monkeypatch):
+    monkeypatch.setitem(B.BACKENDS, "pdf", ("_failing_backend", "write_pdf"))
+    monkeypatch.setenv("DOCGEN_TEST_MARK", "seen")
+    monkeypatch.setattr(B, "PARALLEL", "processes")
+    with pytest.raises(B.DocgenError) as exc:
+        B.build(data, ["nap"], ["en"], ["pdf"], tmp_path / "b", log=lambda *_: None)
+    assert "DOCGEN_TEST_MARK=seen" in str(exc.value)

@@ -96,6 +96,7 @@ def test_stale_temp_folders_of_killed_builds_are_removed(data, tmp_path, monkeyp
     (out / ".0.1.old-abc").mkdir()
     other = out / ".0.2.tmp-busy"  # another version's build: not ours to remove
     other.mkdir()
+    monkeypatch.setattr(B, "PARALLEL", "threads")
     monkeypatch.setattr(B, "_backend", lambda fmt: lambda md, path, meta, resource_dir=None: Path(path).write_text(md))
     B.build(data, ["nap"], ["en"], ["docx"], out, log=lambda *_: None)
     assert sorted(p.name for p in out.iterdir()) == [".0.1.lock", ".0.2.tmp-busy", "0.1"]
