@@ -310,17 +310,27 @@ def _worker_job(job: Job, formats: list[str], out_dir: Path, carry_comments: boo
         return list(pool.map(one, formats))
 
 
+def _worker_context():
+    """The worker processes' context, its server started (in the background: it imports
+    docgen while this process validates and renders)."""
+    import multiprocessing as mp
+    from multiprocessing import forkserver
+
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(_WORKER_PRELOAD)
+    forkserver.ensure_running()
+    return ctx
+
+
 def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_comments: bool,
                           workers: int, progress: Progress) -> list[Path]:
     """Each job in a worker process: Python work (AST transforms, DOCX post-processing,
     Khmer segmentation) runs on every core instead of taking turns on one, and a large
     document's memory goes back when its worker is done. Workers fork from a server that
     has docgen imported, not from this process (which may hold threads and Typst state)."""
-    import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(_WORKER_PRELOAD)
+    ctx = _worker_context()
     events = ctx.SimpleQueue()
 
     def relay():
@@ -482,6 +492,8 @@ def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, mani
                 inputs: str, formats: Sequence[str], carry_comments: bool, progress: Progress, fresh: list[str],
                 total: int) -> None:
     refuse_unreplaceable(final)  # before any work: close the file, then build
+    if PARALLEL == "processes":
+        _worker_context()
     tmp = new_temp_folder(out, plan.metadata.version)
     try:
         files_dir = tmp / "files"

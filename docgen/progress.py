@@ -106,7 +106,6 @@ class Progress:
 
 
 def _columns() -> int:
-    try:
-        return os.get_terminal_size(sys.stderr.fileno()).columns
-    except (OSError, ValueError, AttributeError):
-        return 100
+    import shutil
+
+    return shutil.get_terminal_size(fallback=(100, 24)).columns or 100
