@@ -65,6 +65,11 @@ def version_lock(out: Path, version: str, command: str,
 def remove_stale(out: Path, version: str) -> list[Path]:
     """Remove what killed commands left beside ``build/<version>/`` (call with the lock held)."""
     removed = []
+    final = Path(out) / version
+    olds = sorted(Path(out).glob(f".{version}{OLD_INFIX}*"))
+    if olds and not final.exists():
+        # killed between the two renames of a swap without renameat2: the old folder is the folder
+        os.rename(olds[0], final)
     for infix in (TMP_INFIX, OLD_INFIX):
         for path in Path(out).glob(f".{version}{infix}*"):
             shutil.rmtree(path, ignore_errors=True)

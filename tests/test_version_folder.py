@@ -166,3 +166,16 @@ def test_redline_never_writes_into_a_released_folder(tmp_path, capsys):
     assert sorted(p.name for p in (out / "redlines").iterdir()) == ["NAP-WPS_0.1_vs_0.2_en.docx",
                                                                     "NAP-WPS_0.2_vs_0.1_en.docx"]
     assert "redlines/NAP-WPS_0.1_vs_0.2_en.docx" in capsys.readouterr().out
+
+
+def test_a_swap_killed_half_way_keeps_the_previous_folder(tmp_path):
+    from docgen.versionfolder import remove_stale
+
+    out = tmp_path / "build"
+    old = out / ".0.1.old-abc"
+    old.mkdir(parents=True)
+    (old / "NAP-WPS_0.1_en.docx").write_text("previous")
+    (out / ".0.1.tmp-def").mkdir()
+    remove_stale(out, "0.1")
+    assert (out / "0.1" / "NAP-WPS_0.1_en.docx").read_text() == "previous"
+    assert sorted(p.name for p in out.iterdir()) == ["0.1"]
