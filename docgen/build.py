@@ -283,8 +283,7 @@ def _worker_init(events) -> None:
 
 def _worker_job(job: Job, formats: list[str], out_dir: Path, carry_comments: bool, plan: Optional[Plan],
                 environ: dict[str, str], backends: dict[str, tuple[str, str]]) -> list[tuple[str, Optional[list[Diagnostic]]]]:
-    """In a worker process: every format of one job (concurrently: the DOCX's pandoc runs
-    while Typst compiles); reports each file as it is finished."""
+    """In a worker process: every format of one job; reports each file as it is finished."""
     os.environ.clear()
     os.environ.update(environ)  # the caller's environment now, not the worker server's
     BACKENDS.update(backends)
@@ -304,10 +303,9 @@ def _worker_job(job: Job, formats: list[str], out_dir: Path, carry_comments: boo
         _events.put(("done", name, time.perf_counter() - start))
         return name, None
 
-    if len(formats) == 1:
-        return [one(formats[0])]
-    with ThreadPoolExecutor(max_workers=len(formats)) as pool:
-        return list(pool.map(one, formats))
+    # One format after the other: the workers already keep the cores busy, and a large
+    # document's DOCX (pandoc) and PDF (Typst) at once would double the peak memory.
+    return [one(fmt) for fmt in formats]
 
 
 def _worker_context():
