@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
@@ -264,7 +264,7 @@ def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[st
 
 
 def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequence[str], out: Path,
-          carry_comments: bool = False, log=print) -> list[Path]:
+          carry_comments: bool = False, log=print, lock_tracking: bool = False) -> list[Path]:
     """Build the requested files; returns their final paths (sorted)."""
     from .validate import require_plan
 
@@ -307,6 +307,8 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
         files_dir = tmp / "files"
         files_dir.mkdir()
         jobs = plan_jobs(plan, docs, langs, formats, tmp, previous=previous)
+        if lock_tracking:  # reviewers cannot switch Track Changes off in Word
+            jobs = (replace(j, meta=replace(j.meta, lock_tracking=True)) for j in jobs)
         written = convert(jobs, files_dir, plan, formats, carry_comments)
         stamp = _timestamp(plan.metadata.date)
         final.mkdir(exist_ok=True)
@@ -327,6 +329,7 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
 def run(args) -> int:
     t0 = time.perf_counter()
     files = build(args.data, args.doc, args.lang, args.format, args.out,
-                  carry_comments=getattr(args, "carry_comments", False))
+                  carry_comments=getattr(args, "carry_comments", False),
+                  lock_tracking=getattr(args, "lock_tracking", False))
     print(f"{len(files)} file(s) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0

@@ -63,6 +63,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output root (default: build)")
     p.add_argument("--carry-comments", action="store_true",
                    help="put open feedback items back into the DOCX as Word comments on their actions")
+    p.add_argument("--lock-tracking", action="store_true",
+                   help="DOCX: enforce Track Changes (Word's 'restrict editing to tracked changes'; it is always on)")
     p.set_defaults(func="docgen.build:run")
 
     p = sub.add_parser("harvest", help="collect reviewers' comments and tracked changes from DOCX files")
