@@ -71,6 +71,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--round", required=True, metavar="NAME", help="consultation/review round, e.g. round1")
     _add_data(p)
+    p.add_argument("--build", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                   help="where the versions sent are (default: build), to find edits made without Track Changes")
     p.set_defaults(func="docgen.review.harvest:run")
 
     p = sub.add_parser("release", help="freeze the current version: snapshot its plan data")
