@@ -95,7 +95,7 @@ def text_units(body: Optional[etree._Element]) -> list[Unit]:
             if cells:
                 buf.append(" | ")
             cells += 1
-        elif tag == P and unit_el is not None and buf:
+        elif tag == P and unit_el is not None and buf and not buf[-1].endswith(" | "):
             buf.append(" ")
         if tag in (INS, MOVE_TO) and el.getparent() is not None and el.getparent().tag not in (w("rPr"), w("pPr"), w("trPr")):
             tracked_ins += 1
@@ -156,7 +156,7 @@ def find_sent(parts: DocxParts, sent_root: Path) -> tuple[Optional[Path], str]:
 
 
 def _join(units: list[Unit]) -> str:
-    return "\n".join(u.raw for u in units)
+    return "\n".join(u.text for u in units)
 
 
 def untracked_edits(parts: DocxParts, ex: Extraction, known: KnownIds, source_name: str,
