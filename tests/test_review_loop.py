@@ -14,7 +14,8 @@ from lxml import etree
 
 from docgen.docx import write_docx
 
-from test_harvest import DRAFT, LO_REVIEWER, META, known, uno_python  # noqa: F401 (fixture)
+from test_harvest import (DRAFT, LO_REVIEWER, META, known, pandoc_reviewed, pydocx_reviewed,  # noqa: F401
+                          uno_python, work, draft)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -218,3 +219,270 @@ def test_libreoffice_resave_without_edits_gives_no_untracked_edits(sent, known, 
     run_lo(sent, out, [], tmp_path)
     r = harvest_file(out, known, sent_root=sent.parent.parent)
     assert untracked(r.items) == []
+
+
+# --- every story ---------------------------------------------------------------------------
+
+WNS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
+def _ins(author, text, cid="950"):
+    return (f'<w:ins w:id="{cid}" w:author="{author}" w:date="2025-03-03T08:00:00Z"><w:r><w:t xml:space="preserve">'
+            f'{text}</w:t></w:r></w:ins>')
+
+
+def _comment_xml(cid, author, text):
+    return (f'<w:comment w:id="{cid}" w:author="{author}" w:date="2025-03-03T08:00:00Z" w:initials="X">'
+            f'<w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:comment>')
+
+
+def _range(cid, text):
+    return (f'<w:commentRangeStart w:id="{cid}"/><w:r><w:t>{text}</w:t></w:r><w:commentRangeEnd w:id="{cid}"/>'
+            f'<w:r><w:commentReference w:id="{cid}"/></w:r>')
+
+
+def stories_docx(src: Path, dest: Path, textbox: bool = True, note_comment: bool = True) -> Path:
+    """A reviewed file with a tracked change in the header and the footer, a footnote the reviewer
+    inserted (with a tracked change and a comment in it), and a text box with a comment, written
+    twice as Word does (mc:Choice and mc:Fallback)."""
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    hdr = parts["word/header1.xml"].decode()
+    parts["word/header1.xml"] = hdr.replace("</w:p></w:hdr>", _ins("Dara Kim", " (for consultation)") + "</w:p></w:hdr>").encode()
+    ftr = parts["word/footer1.xml"].decode()
+    i = ftr.rindex("</w:p>")
+    parts["word/footer1.xml"] = (ftr[:i] + _ins("Dara Kim", " Confidential", "951") + ftr[i:]).encode()
+    fn = parts["word/footnotes.xml"].decode()
+    parts["word/footnotes.xml"] = fn.replace("</w:footnotes>", (
+        '<w:footnote w:id="7"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> See the 2019 law</w:t></w:r>'
+        + _ins("Sokha Chan", " and its 2023 amendment", "952") + (_range("31", " on shelters") if note_comment else "") +
+        '</w:p></w:footnote></w:footnotes>')).encode()
+    box = (f'<w:r><mc:AlternateContent xmlns:mc="{MC}"><mc:Choice Requires="wps"><w:drawing><w:txbxContent>'
+           f'<w:p>{_range("32", "Box: 12 provinces")}</w:p></w:txbxContent></w:drawing></mc:Choice>'
+           f'<mc:Fallback><w:pict><w:txbxContent><w:p>{_range("32", "Box: 12 provinces")}</w:p>'
+           f'</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r>')
+    doc = parts["word/document.xml"].decode()
+    anchor = "Review laws on protection of women in emergencies.</w:t></w:r>"
+    assert anchor in doc
+    doc = doc.replace(anchor, anchor + '<w:r><w:footnoteReference w:id="7"/></w:r>', 1)
+    anchor2 = "Increase the share of women deployed in UN peacekeeping operations.</w:t></w:r>"
+    assert anchor2 in doc
+    doc = doc.replace(anchor2, anchor2 + (box if textbox else ""), 1)
+    parts["word/document.xml"] = doc.encode()
+    if "word/comments.xml" in parts:
+        comments = parts["word/comments.xml"].decode()
+        if "</w:comments>" not in comments:  # pandoc writes an empty <w:comments .../>
+            comments = comments.rstrip()[:-2] + "></w:comments>"
+        comments = comments.replace(
+            "</w:comments>", _comment_xml("31", "Sokha Chan", "Which shelters?")
+            + _comment_xml("32", "Chenda Sok", "Source of the 12?") + "</w:comments>")
+    else:
+        comments = (f'<?xml version="1.0" encoding="UTF-8"?><w:comments {WNS}>'
+                    + _comment_xml("31", "Sokha Chan", "Which shelters?")
+                    + _comment_xml("32", "Chenda Sok", "Source of the 12?") + "</w:comments>")
+        rels = parts["word/_rels/document.xml.rels"].decode().replace("</Relationships>", (
+            '<Relationship Id="rIdCm" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"'
+            ' Target="comments.xml"/></Relationships>'))
+        parts["word/_rels/document.xml.rels"] = rels.encode()
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].decode().replace("</Types>", (
+            '<Override PartName="/word/comments.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'wordprocessingml.comments+xml"/></Types>')).encode()
+    parts["word/comments.xml"] = comments.encode()
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, d in parts.items():
+            zf.writestr(n, d)
+    return dest
+
+
+def test_every_story_is_harvested(sent, known, tmp_path):
+    from docgen.review.harvest import harvest_file
+
+    r = harvest_file(stories_docx(sent, tmp_path / "stories.docx"), known, sent_root=sent.parent.parent)
+    assert r.ok and r.warnings == []
+    got = sorted(((i.story, i.kind, i.text.strip(), i.anchor.kind, i.anchor.id or "") for i in r.items),
+                 key=lambda t: tuple(x or "" for x in t))
+    assert got == sorted([
+        ("header", "insertion", "(for consultation)", "general", ""),
+        ("footer", "insertion", "Confidential", "general", ""),
+        ("footnote", "insertion", "and its 2023 amendment", "action", "PROT_02"),
+        ("footnote", "comment", "Which shelters?", "action", "PROT_02"),
+        ("text box", "comment", "Source of the 12?", "action", "PART_01"),  # once, not twice
+        # the reviewer added the box itself with Track Changes off
+        (None, "untracked_edit", "PART_01 Increase the share of women deployed in UN peacekeeping operations. "
+                                 "Box: 12 provinces", "action", "PART_01"),
+    ], key=lambda t: tuple(x or "" for x in t))
+    box = next(i for i in r.items if i.story == "text box")
+    assert box.commented_text == "Box: 12 provinces"
+
+
+@pytest.mark.libreoffice
+def test_every_story_survives_a_libreoffice_resave(sent, known, tmp_path):
+    from docgen.review.harvest import harvest_file
+
+    # LibreOffice does not load our minimal text box, nor a file with a comment inside a footnote
+    src = stories_docx(sent, tmp_path / "stories.docx", textbox=False, note_comment=False)
+    out = tmp_path / "stories-lo.docx"
+    run_lo(src, out, [], tmp_path)
+    r = harvest_file(out, known)
+    got = sorted((i.story, i.kind, i.text.strip()) for i in r.items)
+    assert ("header", "insertion", "(for consultation)") in got
+    assert ("footer", "insertion", "Confidential") in got
+    assert ("footnote", "insertion", "and its 2023 amendment") in got
+
+
+# --- identity by content -------------------------------------------------------------------
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    import shutil
+
+    dest = tmp_path / "plan_data"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "mini_plan", dest)
+    return dest
+
+
+def harvest_cli(capsys, data, *files, round_name="round1", build=None):
+    from docgen.cli import main
+
+    args = ["harvest", *map(str, files), "--round", round_name, "--data", str(data)]
+    if build is not None:
+        args += ["--build", str(build)]
+    rc = main(args)
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def round_items(data, name="round1"):
+    from docgen.review.store import read_round
+
+    return read_round(data / "feedback" / f"{name}.yaml", name).items
+
+
+def test_renamed_resent_file_adds_nothing(capsys, data, pandoc_reviewed, tmp_path):
+    import shutil
+
+    rc, out, _ = harvest_cli(capsys, data, pandoc_reviewed)
+    assert rc == 0
+    n = len(round_items(data))
+    copies = []
+    for name in ("reviewed-pandoc (1).docx", "Copy of NAP review.docx"):
+        copies.append(tmp_path / name)
+        shutil.copy(pandoc_reviewed, copies[-1])
+    rc, out, _ = harvest_cli(capsys, data, *copies)
+    assert rc == 0 and "0 new items" in out
+    assert len(round_items(data)) == n == 9
+
+
+def test_two_reviewers_identical_comments_stay_two(capsys, data, tmp_path):
+    from test_harvest import c_end, c_start
+
+    md = DRAFT.replace("Review laws", c_start("1", "Dara Kim", "Please cite the law.") + "Review" + c_end("1")
+                       + " " + c_start("2", "Sokha Chan", "Please cite the law.") + "laws" + c_end("2"))
+    one = tmp_path / "a.docx"
+    write_docx(md, one, META)
+    rc, out, _ = harvest_cli(capsys, data, one)
+    items = round_items(data)
+    assert [(i.reviewer.name, i.text) for i in items] == [("Dara Kim", "Please cite the law."),
+                                                          ("Sokha Chan", "Please cite the law.")]
+    assert len({i.id for i in items}) == 2
+
+
+# --- concurrency ---------------------------------------------------------------------------
+
+
+def _harvest_in_child(data: str, path: str, round_name: str, q) -> None:
+    import io
+    import contextlib
+
+    from docgen.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        rc = main(["harvest", path, "--round", round_name, "--data", data])
+    q.put((rc, err.getvalue()))
+
+
+def test_concurrent_harvests_into_one_round_lose_nothing(data, pandoc_reviewed, pydocx_reviewed):
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    expected = None
+    losses = 0
+    waited = 0
+    trials = 20
+    for trial in range(trials):
+        name = f"race{trial}"
+        q = ctx.Queue()
+        procs = [ctx.Process(target=_harvest_in_child, args=(str(data), str(f), name, q))
+                 for f in (pandoc_reviewed, pydocx_reviewed)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        results = [q.get(timeout=5) for _ in procs]
+        assert [rc for rc, _ in results] == [0, 0], results
+        waited += sum("waiting for docgen harvest --round" in err for _, err in results)
+        items = round_items(data, name)
+        if expected is None:
+            expected = 9 + 4
+        losses += len(items) != expected
+    assert losses == 0, f"{losses} of {trials} trials lost items"
+
+
+def test_a_harvest_waits_for_the_lock_and_says_so(data, pandoc_reviewed):
+    import threading
+
+    from docgen.review.store import feedback_lock
+
+    msgs = []
+    folder = data / "feedback"
+    with feedback_lock(folder, "docgen harvest --round round1 (the secretariat's other run)"):
+        t = threading.Thread(target=lambda: feedback_lock(folder, "second", log=msgs.append).__enter__())
+        t.start()
+        t.join(0.5)
+        assert t.is_alive()  # still waiting
+    t.join(5)
+    assert not t.is_alive()
+    assert msgs and msgs[0].startswith("waiting for docgen harvest --round round1 (the secretariat's other run)")
+
+
+# --- robust reading ------------------------------------------------------------------------
+
+
+def _rezip(src: Path, dest: Path, change) -> Path:
+    with zipfile.ZipFile(src) as zf:
+        entries = [(i.filename, zf.read(i.filename)) for i in zf.infolist()]
+    entries = change(entries)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name: that is the point
+        with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+            for n, d in entries:
+                zf.writestr(n, d)
+    return dest
+
+
+def test_malformed_comments_part_still_yields_the_tracked_changes(pandoc_reviewed, known, tmp_path, capsys, data):
+    from docgen.review.harvest import harvest_file
+
+    bad = _rezip(pandoc_reviewed, tmp_path / "badcomments.docx",
+                 lambda es: [(n, b"<w:comments><w:comment>" if n == "word/comments.xml" else d) for n, d in es])
+    r = harvest_file(bad, known)
+    assert r.ok
+    assert sorted(i.kind for i in r.items) == ["deletion", "insertion", "insertion"]
+    assert len(r.warnings) == 1 and "word/comments.xml" in r.warnings[0].message
+    rc, out, err = harvest_cli(capsys, data, bad)
+    assert rc == 1 and "word/comments.xml" in err and "3 new items" in out
+    assert "could be read only in part" in err
+
+
+def test_duplicate_zip_entries_are_refused(pandoc_reviewed, known, tmp_path):
+    from docgen.review.harvest import harvest_file
+
+    dup = _rezip(pandoc_reviewed, tmp_path / "dup.docx",
+                 lambda es: es + [("word/comments.xml", b'<w:comments xmlns:w="x"/>')])
+    r = harvest_file(dup, known)
+    assert not r.ok and "'word/comments.xml' more than once" in r.error.message and "ambiguous" in r.error.message
