@@ -486,3 +486,184 @@ def test_duplicate_zip_entries_are_refused(pandoc_reviewed, known, tmp_path):
                  lambda es: es + [("word/comments.xml", b'<w:comments xmlns:w="x"/>')])
     r = harvest_file(dup, known)
     assert not r.ok and "'word/comments.xml' more than once" in r.error.message and "ambiguous" in r.error.message
+
+
+# --- carried comments round-trip -------------------------------------------------------------
+
+W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
+
+
+def q(t):
+    return f"{{{W}}}{t}"
+
+
+
+def word_review(src, dest, *, replies=(), done=(), edits=None):
+    """What Word writes when a reviewer replies to, resolves or edits comments.
+    replies: [(parent comment id, author, date, text)]; done: comment ids resolved;
+    edits: {comment id: new full text}."""
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    croot = etree.fromstring(parts["word/comments.xml"])
+    doc = etree.fromstring(parts["word/document.xml"])
+    comments = {c.get(q("id")): c for c in croot.iter(q("comment"))}
+    para = {}
+    for cid, c in comments.items():
+        para[cid] = f"{int(cid) + 0x10000000:08X}"
+        c.findall(f".//{q('p')}")[-1].set(f"{{{W14}}}paraId", para[cid])
+    for cid, text in (edits or {}).items():
+        c = comments[cid]
+        ts = c.findall(f".//{q('t')}")
+        ts[0].text = text
+        for t in ts[1:]:
+            t.text = ""
+    parent_of = {}
+    next_id = max(int(i) for i in comments) + 1
+    for parent, author, date, text in replies:
+        cid = str(next_id); next_id += 1
+        c = etree.SubElement(croot, q("comment"), {q("id"): cid, q("author"): author, q("date"): date, q("initials"): author[:1]})
+        p = etree.SubElement(c, q("p")); para[cid] = f"{int(cid) + 0x10000000:08X}"; p.set(f"{{{W14}}}paraId", para[cid])
+        r = etree.SubElement(p, q("r")); etree.SubElement(r, q("annotationRef"))
+        r = etree.SubElement(p, q("r")); t = etree.SubElement(r, q("t")); t.text = text
+        parent_of[cid] = parent
+        # Word puts the reply's range right beside its parent's
+        ps = doc.xpath(f"//w:commentRangeStart[@w:id='{parent}']", namespaces={"w": W})[0]
+        ps.addnext(etree.Element(q("commentRangeStart"), {q("id"): cid}))
+        pe = doc.xpath(f"//w:commentRangeEnd[@w:id='{parent}']", namespaces={"w": W})[0]
+        pe.addnext(etree.Element(q("commentRangeEnd"), {q("id"): cid}))
+        ref = etree.Element(q("r")); etree.SubElement(ref, q("commentReference"), {q("id"): cid})
+        pe.getparent().append(ref)
+    parts["word/comments.xml"] = etree.tostring(croot, xml_declaration=True, encoding="UTF-8", standalone=True)
+    parts["word/document.xml"] = etree.tostring(doc, xml_declaration=True, encoding="UTF-8", standalone=True)
+    ex = "".join(f'<w15:commentEx w15:paraId="{para[cid]}"'
+                 + (f' w15:paraIdParent="{para[parent_of[cid]]}"' if cid in parent_of else "")
+                 + f' w15:done="{1 if cid in done else 0}"/>' for cid in sorted(para, key=int))
+    parts["word/commentsExtended.xml"] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                                          f'<w15:commentsEx xmlns:w15="{W15}">{ex}</w15:commentsEx>').encode()
+    rels = parts["word/_rels/document.xml.rels"].decode()
+    if "commentsExtended" not in rels:
+        rels = rels.replace("</Relationships>", '<Relationship Id="rIdCx" Type="http://schemas.microsoft.com/office/2011/relationships/commentsExtended" Target="commentsExtended.xml"/></Relationships>')
+        parts["word/_rels/document.xml.rels"] = rels.encode()
+        ct = parts["[Content_Types].xml"].decode().replace("</Types>", '<Override PartName="/word/commentsExtended.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.commentsExtended+xml"/></Types>')
+        parts["[Content_Types].xml"] = ct.encode()
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, d in parts.items():
+            zf.writestr(n, d)
+    return dest
+
+
+def carried_draft(data: Path, dest: Path) -> tuple[Path, dict]:
+    """The next draft with round1's open items carried as comments; their comment IDs by item text."""
+    from docgen.docx.zipio import write_zip
+    from docgen.review.carry import add_comments, comment_plan
+    from docgen.validate import load_plan
+
+    plan, diags = load_plan(data)
+    assert plan is not None, diags
+    write_docx(DRAFT, dest, META)
+    with zipfile.ZipFile(dest) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    comments = comment_plan(plan)
+    assert add_comments(parts, comments, META.date) == len(comments)
+    buf = __import__("io").BytesIO()
+    write_zip(buf, parts, META.date)
+    dest.write_bytes(buf.getvalue())
+    root = etree.fromstring(parts["word/comments.xml"])
+    ids = {}
+    for c in root.iter(q("comment")):
+        text = "".join(c.find(q("p")).itertext())
+        ids[text.split("] ", 1)[1]] = c.get(q("id"))
+    return dest, ids
+
+
+@pytest.fixture
+def round1(capsys, data, pandoc_reviewed) -> Path:
+    rc, _, err = harvest_cli(capsys, data, pandoc_reviewed)
+    assert rc == 0, err
+    return data
+
+
+def by_item_text(data, name="round1"):
+    return {i.text: i for i in round_items(data, name)}
+
+
+def test_carried_comments_replies_edits_and_resolutions_go_onto_their_items(capsys, round1, tmp_path):
+    data = round1
+    draft, cid = carried_draft(data, tmp_path / "carried.docx")
+    before = (data / "feedback" / "round1.yaml").read_text(encoding="utf-8")
+    reviewed = word_review(draft, tmp_path / "NAP reviewed by Chenda.docx",
+                           replies=[(cid["Spans two paragraphs"], "Chenda Sok", "2025-04-01T10:00:00Z",
+                                     "Yes, split it in two.")],
+                           done={cid["Comment on an insertion"]},
+                           edits={cid["Overlaps the first comment"]:
+                                  f"[round1 {by_item_text(data)['Overlaps the first comment'].id}] "
+                                  "Overlaps the first comment; merge them"})
+    rc, out, err = harvest_cli(capsys, data, reviewed, round_name="round2")
+    assert rc == 0, err
+    assert "0 new items" in out and "round1.yaml: 3 carried items updated" in out
+    items = by_item_text(data)
+    spans = items["Spans two paragraphs"]
+    assert [(r.author, r.text, r.source_file, r.matched) for r in spans.replies] == [
+        ("Chenda Sok", "Yes, split it in two.", "NAP reviewed by Chenda.docx", None)]
+    assert items["Comment on an insertion"].resolved is True
+    edited = items["Overlaps the first comment"]
+    assert [(e.text, e.author, e.source_file) for e in edited.edits] == [
+        ("Overlaps the first comment; merge them", "Dara Kim", "NAP reviewed by Chenda.docx")]
+    # untouched carried comments stay untouched, and only the changed items' lines changed
+    after = (data / "feedback" / "round1.yaml").read_text(encoding="utf-8")
+    assert after.splitlines()[:20] == before.splitlines()[:20]
+    # the same file again (under another name) changes nothing
+    again = tmp_path / "copy.docx"
+    again.write_bytes(reviewed.read_bytes())
+    rc, out, err = harvest_cli(capsys, data, again, round_name="round2")
+    assert rc == 0 and "0 new items" in out and "updated" not in out
+    assert (data / "feedback" / "round1.yaml").read_text(encoding="utf-8") == after
+
+
+@pytest.mark.libreoffice
+def test_carried_thread_survives_a_libreoffice_resave(capsys, round1, tmp_path):
+    data = round1
+    draft, cid = carried_draft(data, tmp_path / "carried.docx")
+    replies = [(cid["Spans two paragraphs"], "Chenda Sok", "2025-04-01T10:00:00Z", "Yes, split it in two."),
+               (cid["Comment on an insertion"], "Dara Kim", "2025-04-02T10:00:00Z", "Police too.")]
+    word = word_review(draft, tmp_path / "word.docx", replies=replies, done={cid["General remark on the intro"]})
+    lo = tmp_path / "resaved by LibreOffice.docx"
+    run_lo(word, lo, [], tmp_path)
+    rc, out, err = harvest_cli(capsys, data, lo, round_name="round2")
+    assert rc == 0, err
+    assert "0 new items" in out
+    items = by_item_text(data)
+    got = [(r.author, r.text, r.matched is not None) for it in (items["Spans two paragraphs"],
+                                                                 items["Comment on an insertion"]) for r in it.replies]
+    assert got == [("Chenda Sok", "Yes, split it in two.", True), ("Dara Kim", "Police too.", True)]
+    assert "anchor range and position" in items["Spans two paragraphs"].replies[0].matched
+    assert items["General remark on the intro"].resolved is True
+
+
+@pytest.mark.libreoffice
+def test_every_carried_thread_keeps_its_reply_after_libreoffice(capsys, round1, tmp_path):
+    """A reply to each carried comment (several share one paragraph's range), then a LibreOffice re-save."""
+    data = round1
+    draft, cid = carried_draft(data, tmp_path / "carried.docx")
+    replies = [(c, "Chenda Sok", f"2025-04-01T10:{n:02d}:00Z", f"Reply {n} to {text[:30].strip()}")
+               for n, (text, c) in enumerate(sorted(cid.items()))]
+    lo = tmp_path / "resaved.docx"
+    run_lo(word_review(draft, tmp_path / "word.docx", replies=replies), lo, [], tmp_path)
+    rc, out, err = harvest_cli(capsys, data, lo, round_name="round2")
+    assert rc == 0, err
+    items = {i.id: i for i in round_items(data)}
+    texts = {}
+    for it in items.values():
+        head = (CarriedComment_first(it))
+        texts[head] = it
+    right = sum(1 for n, (text, _) in enumerate(sorted(cid.items()))
+                if [r.text for r in texts[text].replies if r.source_file] == [f"Reply {n} to {text[:30].strip()}"])
+    assert "0 new items" in out
+    assert right == len(cid), f"{right} of {len(cid)} replies on their thread"
+
+
+def CarriedComment_first(item):
+    from docgen.review.threads import carried_text
+
+    return carried_text(item)

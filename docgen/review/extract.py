@@ -454,18 +454,25 @@ def extract(parts: DocxParts, known: KnownIds, source_name: str) -> Extraction:
                 break
     # A reply to a carried comment whose link was lost (LibreOffice keeps paraIdParent only
     # for some comments): a comment without thread information on exactly the carried range.
+    # Several carried comments may share the range (a whole paragraph): the reply's range
+    # markers stand next to its parent's, so the nearest one is taken.
     matched: set[str] = set()
-    carried_spans = {}
+    carried_spans: dict[tuple, list[RawComment]] = {}
     for c in ordered:
         r = walker.ranges.get(c.cid)
         if _CARRIED.match(c.text) and r is not None and None not in r.span:
-            carried_spans.setdefault((r.story, r.span), c)
+            carried_spans.setdefault((r.story, r.span), []).append(c)
+
+    def distance(a: _Range, b: _Range) -> tuple[int, int]:
+        return (abs((a.end or 0) - (b.end or 0)), abs((a.start or 0) - (b.start or 0)))
+
     for c in ordered:
         if c.cid in parent_of or _CARRIED.match(c.text) or (c.para_id and c.para_id in ext):
             continue
         r = walker.ranges.get(c.cid)
-        root_c = carried_spans.get((r.story, r.span)) if r is not None else None
-        if root_c is not None and root_c.cid != c.cid:
+        candidates = carried_spans.get((r.story, r.span), []) if r is not None else []
+        if candidates:
+            root_c = min(candidates, key=lambda p: distance(walker.ranges[p.cid], r))
             parent_of[c.cid] = root_c.cid
             matched.add(c.cid)
 
