@@ -4,6 +4,7 @@ hand-edited feedback files kept byte for byte, damaged parts read around."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import json
 import subprocess
 import zipfile
@@ -667,3 +668,61 @@ def CarriedComment_first(item):
     from docgen.review.threads import carried_text
 
     return carried_text(item)
+
+
+# --- hand-edited feedback files are kept --------------------------------------------------------
+
+
+def test_hand_edited_feedback_file_survives_byte_for_byte(capsys, round1, pydocx_reviewed, tmp_path):
+    import difflib
+    import re
+
+    data = round1
+    draft, cid = carried_draft(data, tmp_path / "carried.docx")  # the next draft went out
+    path = data / "feedback" / "round1.yaml"
+    text = path.read_text(encoding="utf-8")
+    items = round_items(data)
+    first, second = items[0].id, items[1].id
+    # what a secretariat officer does by hand: notes, an answered item with an unquoted date,
+    # the consultation link written after the items, a note between items
+    text = "# Round 1: written review, Dec 2024. Notes by Sophea.\n" + text
+    text = text.replace(f"- id: {second}\n", f"# Dara: follow up by phone\n- id: {second}\n")
+    block = text.split(f"- id: {first}\n", 1)[1].split("- id: ", 1)[0]
+    answered = block.replace("    decision: pending\n", "    decision: accepted   # agreed at the TWG\n") \
+                    .replace("    by: null\n", "    by: MoWA\n").replace("    date: null\n", "    date: 2026-12-05\n") \
+                    .replace("  status: open\n", "  status: closed\n")
+    assert answered != block
+    text = text.replace(block, answered, 1)
+    text += "consultation: C2024_12_18   # the December workshop\n"
+    path.write_text(text, encoding="utf-8")
+    hand = text
+
+    # a second reviewer's file (new items) and a reply to a carried comment (an update)
+    reply = word_review(draft, tmp_path / "reply.docx",
+                        replies=[(cid["Spans two paragraphs"], "Chenda Sok", "2025-04-01T10:00:00Z", "Split it.")])
+    rc, out, err = harvest_cli(capsys, data, pydocx_reviewed, reply)
+    assert rc == 0, err
+    assert "4 new items" in out and "1 carried item updated" in out
+    new = path.read_text(encoding="utf-8")
+    old_lines, new_lines = hand.splitlines(keepends=True), new.splitlines(keepends=True)
+    ops = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
+    removed = [l for op, i1, i2, _, _ in ops if op in ("replace", "delete") for l in old_lines[i1:i2]]
+    assert removed == ["  replies: []\n"]  # the one changed field of the one changed item
+    assert "    date: 2026-12-05\n" in new and new.endswith("consultation: C2024_12_18   # the December workshop\n")
+    fr = __import__("docgen.review.store", fromlist=["read_round"]).read_round(path, "round1")
+    assert fr.consultation == "C2024_12_18" and len(fr.items) == 9 + 4
+    assert fr.items[0].response.date == "2026-12-05" and fr.items[0].status == "closed"
+    spans = next(i for i in fr.items if i.text == "Spans two paragraphs")
+    assert [r.text for r in spans.replies] == ["Split it."]
+
+
+def test_plain_values_in_a_response_get_a_quote_hint(capsys, round1, pydocx_reviewed):
+    data = round1
+    path = data / "feedback" / "round1.yaml"
+    text = path.read_text(encoding="utf-8").replace("    by: null\n", "    by: yes\n", 1)
+    path.write_text(text, encoding="utf-8")
+    rc, out, err = harvest_cli(capsys, data, pydocx_reviewed)
+    assert rc == 1 and "Traceback" not in err
+    assert re.search(r"round1\.yaml:\d+:\d+: items\[0\]\.response\.by: Input should be a valid string", err)
+    assert "put the text in quotes" in err
+    assert path.read_text(encoding="utf-8") == text

@@ -147,8 +147,16 @@ HEADER = ("# Reviewers' feedback harvested by `docgen harvest` from the reviewed
 UPDATABLE = ("replies", "edits", "resolved")
 
 
+# Written only when they say something (most items are body comments, never edited).
+_OPTIONAL = ("story", "old_text", "edits")
+
+
 def _item_dict(item: FeedbackItem) -> dict:
-    return item.model_dump(mode="json", exclude_none=False)
+    data = item.model_dump(mode="json", exclude_none=False)
+    for key in _OPTIONAL:
+        if data.get(key) in (None, []):
+            del data[key]
+    return data
 
 
 def _dump(data) -> str:
@@ -226,9 +234,11 @@ def _splice(old_text: str, fresh: list[FeedbackItem], updated: dict[str, Feedbac
             new = _item_dict(updated[item_id])
             ikeys = list(item.keys())
             for field in UPDATABLE:
-                if field in item and item[field] == new[field]:
+                if field in item and item[field] == new.get(field):
                     continue
-                block = _indent(_dump({field: new[field]}), " " * col)
+                if field not in item and new.get(field) in (None, []):
+                    continue
+                block = _indent(_dump({field: new.get(field, [])}), " " * col)
                 if field in item:
                     k = ikeys.index(field)
                     kline = item.lc.key(field)[0]
@@ -278,7 +288,8 @@ def _roundtrip_dump(old_text: str, fresh: list[FeedbackItem], updated: dict[str,
             if item.get("id") in updated:
                 new = _item_dict(updated[item["id"]])
                 for field in UPDATABLE:
-                    item[field] = new[field]
+                    if field in new:
+                        item[field] = new[field]
         for it in fresh:
             seq.append(_item_dict(it))
         buf = io.StringIO()
