@@ -155,6 +155,25 @@ def find_sent(parts: DocxParts, sent_root: Path) -> tuple[Optional[Path], str]:
                   f"is not in {relative(folder)}/")
 
 
+def short_change(old: str, new: str, context: int = 3) -> tuple[str, str]:
+    """The changed words of an edit with a few words around them, for a summary line
+    ("...of women in all..." -> "...of women and girls in all...")."""
+    a, b = old.split(), new.split()
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    changed = [op for op in sm.get_opcodes() if op[0] != "equal"]
+    if not changed or len(a) + len(b) <= 2 * (2 * context + 4):
+        return old, new
+    i1, j1 = changed[0][1], changed[0][3]
+    i2, j2 = changed[-1][2], changed[-1][4]
+    lo_a, lo_b = max(0, i1 - context), max(0, j1 - context)
+    hi_a, hi_b = min(len(a), i2 + context), min(len(b), j2 + context)
+
+    def cut(words, lo, hi):
+        return ("\u2026" if lo > 0 else "") + " ".join(words[lo:hi]) + ("\u2026" if hi < len(words) else "")
+
+    return cut(a, lo_a, hi_a), cut(b, lo_b, hi_b)
+
+
 def _join(units: list[Unit]) -> str:
     return "\n".join(u.text for u in units)
 
