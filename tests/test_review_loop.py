@@ -93,6 +93,33 @@ def test_libreoffice_records_a_reviewer_who_just_types(tmp_path):
     assert [(i.kind, i.text.strip()) for i in r.items if i.kind == "insertion"] == [("insertion", "and police")]
 
 
+@pytest.mark.libreoffice
+def test_libreoffice_sees_tracking_protected_and_keeps_it(tmp_path):
+    src, plain = tmp_path / "locked.docx", tmp_path / "plain.docx"
+    write_docx(DRAFT, src, dataclasses.replace(META, lock_tracking=True))
+    write_docx(DRAFT, plain, META)
+    locked = json.loads(run_lo(src, tmp_path / "l.docx", [{"op": "report"}], tmp_path).stdout.splitlines()[0])
+    unlocked = json.loads(run_lo(plain, tmp_path / "u.docx", [{"op": "report"}], tmp_path).stdout.splitlines()[0])
+    assert locked == {"record_changes": True, "protected": True}
+    assert unlocked == {"record_changes": True, "protected": False}
+    prot = settings_of(tmp_path / "l.docx").find("w:documentProtection", NS)
+    assert prot is not None and prot.get(f"{{{W}}}edit") == "trackedChanges"
+
+
+def test_build_lock_tracking_flag(tmp_path, capsys):
+    from docgen.cli import main
+
+    mini = Path(__file__).parent / "fixtures" / "mini_plan"
+    for flag, locked in (([], False), (["--lock-tracking"], True)):
+        out = tmp_path / ("locked" if locked else "plain")
+        rc = main(["build", "--data", str(mini), "--doc", "nap", "--lang", "en", "--format", "docx",
+                   "--out", str(out), *flag])
+        assert rc == 0, capsys.readouterr().err
+        s = settings_of(next(out.glob("*/NAP-WPS_*_en.docx")))
+        assert s.find("w:trackRevisions", NS) is not None
+        assert (s.find("w:documentProtection", NS) is not None) == locked
+
+
 # --- untracked edits -----------------------------------------------------------------------
 
 TABLE = """
