@@ -753,3 +753,15 @@ def test_plain_values_in_a_response_get_a_quote_hint(capsys, round1, pydocx_revi
     assert re.search(r"round1\.yaml:\d+:\d+: items\[0\]\.response\.by: Input should be a valid string", err)
     assert "put the text in quotes" in err
     assert path.read_text(encoding="utf-8") == text
+
+
+@pytest.mark.libreoffice
+def test_review_resaved_by_libreoffice_and_sent_again_adds_nothing(capsys, data, pandoc_reviewed, tmp_path):
+    """The same review, re-saved in LibreOffice (dates, ranges and threads rewritten) and sent again."""
+    rc, out, _ = harvest_cli(capsys, data, pandoc_reviewed)
+    assert rc == 0 and "9 new items" in out
+    lo = tmp_path / "review (LibreOffice).docx"
+    run_lo(pandoc_reviewed, lo, [], tmp_path)
+    rc, out, _ = harvest_cli(capsys, data, lo)
+    assert rc == 0 and "0 new items" in out, out
+    assert len(round_items(data)) == 9

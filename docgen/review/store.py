@@ -117,10 +117,16 @@ def new_items(existing: Iterable[FeedbackItem], per_file: Iterable[list[Feedback
     most any one file holds is what the round needs."""
     have = Counter(i.content_key() for i in existing)
     ids = {i.id for i in existing}
+    # a reply recorded in a thread that comes back as a comment of its own (LibreOffice drops
+    # the reply links when it saves) is that reply, not a new item
+    replies = {(r.author, r.date, r.text.strip(), i.anchor.id) for i in existing for r in i.replies}
     fresh: list[FeedbackItem] = []
     for items in per_file:
         seen = Counter()
         for item in items:
+            if item.kind == "comment" and not item.replies and \
+                    (item.reviewer.name, item.date, item.text.strip(), item.anchor.id) in replies:
+                continue
             key = item.content_key()
             seen[key] += 1
             if seen[key] > have[key]:
