@@ -134,3 +134,26 @@ def test_missing_field_in_the_real_plan_gives_one_message(capsys, plan_copy):
     assert rc == 1
     assert len(errors) == 1, errors
     assert "pillar" in errors[0] and "unknown" not in errors[0]
+
+
+HOSTILE_VALUES = ["2026-02-30", "2026-13-45", "9" * 5000, "19:13", "1:2:3.5", "!!binary aGk=",
+                  "!!python/object:os.system ls", "!!set {a, b}", "!!omap [a: 1]", "'   '", "*undefined", "&a [*a]",
+                  ".inf", "1e999", "~", "[]", "{}", "!!timestamp 2026-02-30", "!!float abc", "!!int 12.5",
+                  "2026-02-30T25:61:00", "!foo bar", "|\n        \tx", "yes", "0x1F", "!!bool maybe", "{<<: 3}",
+                  "!<tag:yaml.org,2002:binary> aGk=", "'\\u0000'"]
+
+
+def test_hostile_values_never_crash_and_always_point_at_a_line(capsys, data):
+    spots = [("metadata.yaml", "date: 2026-11-21", "date: {}"), ("actions/protection.yaml", "line: 210,", "line: {},"),
+             ("actions/protection.yaml", "      en: Review laws on protection of women in emergencies.", "      en: {}")]
+    pristine = {f: (data / f).read_text(encoding="utf-8") for f, _, _ in spots}
+    failures = []
+    for value in HOSTILE_VALUES:
+        for f, old, new in spots:
+            (data / f).write_text(pristine[f].replace(old, new.format(value), 1), encoding="utf-8")
+            rc, errors = validate(capsys, data)
+            if rc == 1 and not errors:
+                failures.append((value[:20], f))
+            (data / f).write_text(pristine[f], encoding="utf-8")
+    total = len(HOSTILE_VALUES) * len(spots)
+    assert failures == [], f"{total - len(failures)} of {total} reported at a line: {failures}"

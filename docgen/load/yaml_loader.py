@@ -138,6 +138,7 @@ class _Builder:
         self.duplicates: list[Diagnostic] = []
         self.problems: list[Diagnostic] = []
         self.bad: set[Loc] = set()
+        self.path: set[int] = set()  # nodes being built: an alias back to one of them is a loop
 
     @staticmethod
     def _mark(node: Node) -> tuple[int, int]:
@@ -201,10 +202,18 @@ class _Builder:
         if node.tag != self._implicit_tag(node):
             self._problem(node, loc, f"YAML tag '{_short(node.tag)}' is not allowed in plan data",
                           f"remove '{_short(node.tag)}': plan data uses plain lists and mappings", "yaml-tag")
-        if isinstance(node, SequenceNode):
-            return [self.build(child, loc + (i,)) for i, child in enumerate(node.value)]
-        if isinstance(node, MappingNode):
-            return self._mapping(node, loc)
+        if id(node) in self.path:
+            line, col = self._mark(node)
+            raise _error(self.display, "an alias ('*name') refers to the list or mapping it is inside: "
+                         "the value would be endless", line, col, hint="remove the '&name'/'*name' loop")
+        self.path.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.build(child, loc + (i,)) for i, child in enumerate(node.value)]
+            if isinstance(node, MappingNode):
+                return self._mapping(node, loc)
+        finally:
+            self.path.discard(id(node))
         raise _error(self.display, f"unsupported YAML node {type(node).__name__}", *self._mark(node))
 
     def _mapping(self, node: MappingNode, loc: Loc) -> dict:

@@ -181,7 +181,7 @@ def build_plan(raw: RawPlan) -> tuple[Optional[Plan], list[Diagnostic]]:
                 origins[id(obj)] = Origin(f, ())
 
     if "metadata" not in singles:
-        if not any(d.path.startswith("metadata") for d in diags):
+        if not raw.unreadable and not any(d.path.startswith("metadata") for d in diags):
             diags.append(Diagnostic(str(raw.root), None, None, "metadata", "no plan metadata found",
                                     hint="add a 'metadata:' section (title, version, date, period...) to plan.yaml"))
         return None, diags
