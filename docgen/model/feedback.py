@@ -104,7 +104,9 @@ class FeedbackItem(Strict):
     def content_key(self) -> str:
         """What the item is: the same review re-sent under another file name has the same keys,
         two reviewers' identical comments do not (the author differs)."""
-        fields = (self.kind, self.reviewer.name, self.date, self.text, self.anchor.id, self.story,
+        # an untracked edit's date is the file's save date, which any re-save changes
+        date = None if self.kind == "untracked_edit" else self.date
+        fields = (self.kind, self.reviewer.name, date, self.text, self.anchor.id, self.story,
                   self.commented_text, self.old_text)
         return "\x1f".join("" if f is None else str(f) for f in fields)
 
