@@ -507,6 +507,18 @@ def test_malformed_comments_part_still_yields_the_tracked_changes(pandoc_reviewe
     assert "could be read only in part" in err
 
 
+def test_malformed_body_still_yields_the_comments(pandoc_reviewed, known, tmp_path):
+    from docgen.review.harvest import harvest_file
+
+    bad = _rezip(pandoc_reviewed, tmp_path / "badbody.docx",
+                 lambda es: [(n, d[: len(d) // 2] if n == "word/document.xml" else d) for n, d in es])
+    r = harvest_file(bad, known)
+    assert r.ok and len(r.warnings) == 1
+    assert "word/document.xml" in r.warnings[0].message and "cannot be placed" in r.warnings[0].message
+    comments = [i for i in r.items if i.kind == "comment"]
+    assert len(comments) == 6 and {i.anchor.kind for i in comments} == {"general"}
+
+
 def test_duplicate_zip_entries_are_refused(pandoc_reviewed, known, tmp_path):
     from docgen.review.harvest import harvest_file
 

@@ -220,7 +220,7 @@ def open_docx(path: Path) -> DocxParts:
             if main not in infos:
                 raise UnsafeDocx("the archive has no Word document body (word/document.xml)",
                                  "this is not a Word document (an Excel or PowerPoint file?); save the draft as .docx")
-            parts = DocxParts(path, parse_xml(_read(zf, infos[main]), main))
+            parts = DocxParts(path, etree.Element("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}document"))
 
             def optional(name: str) -> Optional[etree._Element]:
                 """A part besides the body: when it cannot be read, say so and read the rest."""
@@ -237,6 +237,11 @@ def open_docx(path: Path) -> DocxParts:
                     parts.problems.append(f"part '{name}' is damaged in the zip archive ({exc})")
                     return None
 
+            body = optional(main)  # a damaged body still leaves the comments (unanchored) to read
+            if body is not None:
+                parts.document = body
+            else:
+                parts.problems[-1] += "; comments are kept but cannot be placed on their actions"
             try:
                 rels = _rels(zf, infos, main, every=True)
             except UnsafeDocx as exc:
