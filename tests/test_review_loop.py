@@ -777,3 +777,13 @@ def test_review_resaved_by_libreoffice_and_sent_again_adds_nothing(capsys, data,
     rc, out, _ = harvest_cli(capsys, data, lo)
     assert rc == 0 and "0 new items" in out, out
     assert len(round_items(data)) == 9
+
+
+def test_a_rebuilt_sent_draft_is_suspected(sent, known, tmp_path):
+    from docgen.review.harvest import harvest_file
+
+    other = tmp_path / "other.docx"
+    md = "\n\n".join(f"Paragraph {n} of a different draft." for n in range(30))
+    write_docx(md, other, dataclasses.replace(META, properties={"version": "0.1", "language": "en"}))
+    r = harvest_file(other, known, sent_root=sent.parent.parent)
+    assert any("rebuilt from changed data" in w.message for w in r.warnings)

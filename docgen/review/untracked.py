@@ -217,4 +217,8 @@ def untracked_edits(parts: DocxParts, ex: Extraction, known: KnownIds, source_na
                                 reviewer=Reviewer(name=author or ""), date=date,
                                 anchor=anchor, text=_join(n), old_text=_join(o))
             items.append(with_content_id(counter, item))
+    if old and new and matcher.ratio() < 0.5:
+        return items, (f"{len(items)} untracked edits: the file differs from {relative(sent_path)} in more than half "
+                       "of its paragraphs; was that draft rebuilt from changed data after this file was sent? "
+                       "Then some of these edits are the secretariat's own changes")
     return items, ""
