@@ -270,7 +270,8 @@ def _range(cid, text):
             f'<w:r><w:commentReference w:id="{cid}"/></w:r>')
 
 
-def stories_docx(src: Path, dest: Path, textbox: bool = True, note_comment: bool = True) -> Path:
+def stories_docx(src: Path, dest: Path, textbox: bool = True, note_comment: bool = True,
+                 endnote: bool = True) -> Path:
     """A reviewed file with a tracked change in the header and the footer, a footnote the reviewer
     inserted (with a tracked change and a comment in it), and a text box with a comment, written
     twice as Word does (mc:Choice and mc:Fallback)."""
@@ -317,6 +318,22 @@ def stories_docx(src: Path, dest: Path, textbox: bool = True, note_comment: bool
             '<Override PartName="/word/comments.xml" ContentType="application/vnd.openxmlformats-officedocument.'
             'wordprocessingml.comments+xml"/></Types>')).encode()
     parts["word/comments.xml"] = comments.encode()
+    if endnote:  # pandoc writes no endnotes part: add one, as Word does for a reviewer's endnote
+        parts["word/endnotes.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><w:endnotes {WNS}><w:endnote w:type="separator" w:id="-1">'
+            '<w:p><w:r><w:separator/></w:r></w:p></w:endnote><w:endnote w:id="1"><w:p><w:r><w:endnoteRef/></w:r>'
+            + _ins("Chenda Sok", "Figures from the 2024 survey", "953") + '</w:p></w:endnote></w:endnotes>').encode()
+        parts["word/_rels/document.xml.rels"] = parts["word/_rels/document.xml.rels"].decode().replace(
+            "</Relationships>", '<Relationship Id="rIdEn" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/endnotes" Target="endnotes.xml"/></Relationships>').encode()
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].decode().replace("</Types>", (
+            '<Override PartName="/word/endnotes.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'wordprocessingml.endnotes+xml"/></Types>')).encode()
+        doc = parts["word/document.xml"].decode()
+        anchor3 = "MoWA coordinates the plan through a technical working group.</w:t></w:r>"
+        assert anchor3 in doc
+        parts["word/document.xml"] = doc.replace(anchor3, anchor3 + '<w:r><w:endnoteReference w:id="1"/></w:r>',
+                                                 1).encode()
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, d in parts.items():
             zf.writestr(n, d)
@@ -335,6 +352,7 @@ def test_every_story_is_harvested(sent, known, tmp_path):
         ("footer", "insertion", "Confidential", "general", ""),
         ("footnote", "insertion", "and its 2023 amendment", "action", "PROT_02"),
         ("footnote", "comment", "Which shelters?", "action", "PROT_02"),
+        ("endnote", "insertion", "Figures from the 2024 survey", "section", "SEC_coordination"),
         ("text box", "comment", "Source of the 12?", "action", "PART_01"),  # once, not twice
         # the reviewer added the box itself with Track Changes off
         (None, "untracked_edit", "PART_01 Increase the share of women deployed in UN peacekeeping operations. "
@@ -357,6 +375,7 @@ def test_every_story_survives_a_libreoffice_resave(sent, known, tmp_path):
     assert ("header", "insertion", "(for consultation)") in got
     assert ("footer", "insertion", "Confidential") in got
     assert ("footnote", "insertion", "and its 2023 amendment") in got
+    assert ("endnote", "insertion", "Figures from the 2024 survey") in got
 
 
 # --- identity by content -------------------------------------------------------------------
