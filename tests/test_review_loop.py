@@ -733,7 +733,6 @@ def CarriedComment_first(item):
 
 def test_hand_edited_feedback_file_survives_byte_for_byte(capsys, round1, pydocx_reviewed, tmp_path):
     import difflib
-    import re
 
     data = round1
     draft, cid = carried_draft(data, tmp_path / "carried.docx")  # the next draft went out

@@ -31,7 +31,7 @@ from typing import Optional
 from lxml import etree
 
 from ..docx.ooxml import w
-from ..model.feedback import Anchor, FeedbackItem, Reply, Reviewer, Story
+from ..model.feedback import Anchor, FeedbackItem, Reply, Reviewer
 from .known import KnownIds, Target
 from .safedocx import DocxParts
 
