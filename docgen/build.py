@@ -28,7 +28,7 @@ import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
@@ -426,7 +426,7 @@ def _count(n: int, what: str = "file") -> str:
 
 def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequence[str], out: Path,
           carry_comments: bool = False, log=print, force: bool = False,
-          progress: Optional[Progress] = None) -> list[Path]:
+          progress: Optional[Progress] = None, lock_tracking: bool = False) -> list[Path]:
     """Build the requested files that are out of date (all with ``force``); returns the final
     paths of every requested file (sorted). ``log`` other than print silences the report."""
     from .validate import require_plan
@@ -456,7 +456,8 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
         if frozen:
             return _frozen(final, version, [name for _, _, name in wanted], progress)
         tool = toolchain_key()
-        inputs = inputs_key(tool, Path(data), out, {"carry_comments": carry_comments})
+        inputs = inputs_key(tool, Path(data), out, {"carry_comments": carry_comments,
+                                                    "lock_tracking": lock_tracking})
         manifest = Manifest() if force else Manifest.read(final)
         todo: dict[Target, list[str]] = {}
         fresh = []
@@ -471,7 +472,7 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
             progress.say(f"nothing changed: {_count(len(wanted))} in {relative(final)} up to date")
             return sorted(final / name for _, _, name in wanted)
         _build_into(final, plan, Path(data), out, todo, manifest, tool, inputs, formats, carry_comments,
-                    progress, fresh, total=len(wanted))
+                    progress, fresh, total=len(wanted), lock_tracking=lock_tracking)
     return sorted(final / name for _, _, name in wanted)
 
 
@@ -488,7 +489,7 @@ def _frozen(final: Path, version: str, names: list[str], progress: Progress) -> 
 
 def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, manifest: Manifest, tool: str,
                 inputs: str, formats: Sequence[str], carry_comments: bool, progress: Progress, fresh: list[str],
-                total: int) -> None:
+                total: int, lock_tracking: bool = False) -> None:
     refuse_unreplaceable(final)  # before any work: close the file, then build
     if PARALLEL == "processes":
         _worker_context()
@@ -505,6 +506,8 @@ def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, mani
         def jobs() -> Iterator[Job]:
             for target, fmts in todo.items():
                 job = render_job(plan, target, tmp, previous)
+                if lock_tracking:  # reviewers cannot switch Track Changes off in Word
+                    job = replace(job, meta=replace(job.meta, lock_tracking=True))
                 for fmt in fmts:
                     name = f"{target.name}.{fmt}"
                     fp = fingerprint(tool, fmt, job.markdown, job.meta, job.resource_dir,
@@ -559,7 +562,7 @@ def run(args) -> int:
     try:
         build(args.data, args.doc, args.lang, args.format, args.out,
               carry_comments=getattr(args, "carry_comments", False), force=getattr(args, "force", False),
-              progress=progress)
+              progress=progress, lock_tracking=getattr(args, "lock_tracking", False))
     finally:
         progress.close()
     return 0

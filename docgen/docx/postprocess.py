@@ -21,6 +21,7 @@ from docgen.docmeta import DocMeta
 
 from .ooxml import CT_NS, REL_NS, W_NS, child, parse, serialize, w
 from .reference import page_geometry, section_properties
+from .tracking import track_changes_settings
 from .zipio import write_zip
 
 BOOKMARK_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
@@ -372,6 +373,7 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
         part = parse(parts[name])
         fix_khmer_runs(part)
         parts[name] = serialize(part)
+    parts["word/settings.xml"] = track_changes_settings(parts.get("word/settings.xml"), lock=meta.lock_tracking)
     parts["docProps/core.xml"] = core_xml(meta)
     parts["docProps/custom.xml"] = custom_xml(meta)
     _ensure_custom_props_wired(parts)
