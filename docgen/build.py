@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from . import cache, i18n
+from . import cache, i18n, khmer
 from .context.consultation import (consultation_assets, consultation_context, consultations_each,
                                    summary_assets, summary_context)
 from .context.nap import nap_context
@@ -107,7 +107,12 @@ class Job:
 
 
 def _plain(value: Any, lang: str) -> str:
-    """A context value as plain text for document properties (no Markdown)."""
+    """A context value as plain text for document properties (no Markdown), Khmer in its
+    preferred spelling (as in the documents)."""
+    return khmer.normalise(_plain_text(value, lang))
+
+
+def _plain_text(value: Any, lang: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, Tx):
@@ -276,9 +281,10 @@ def _diagnostics(name: str, fmt: str, exc: BaseException) -> list[Diagnostic]:
 _events = None  # in a worker process: the queue its progress goes to
 
 
-def _worker_init(events) -> None:
+def _worker_init(events, lexicon_words: list[str]) -> None:
     global _events
     _events = events
+    khmer.adopt_lexicon(lexicon_words)  # the plan's own Khmer terms, for line breaking
 
 
 def _worker_job(job: Job, formats: list[str], out_dir: Path, carry_comments: bool, plan: Optional[Plan],
@@ -348,7 +354,7 @@ def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_
     errors, paths, tasks = [], [], []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(events,), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
+                                 initargs=(events, sorted(khmer.lexicon().words)), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
             for job in jobs:
                 order = sorted(job.formats, key=lambda f: f != "pdf")  # PDFs (the slower) first
                 tasks.append((job, pool.submit(_worker_job, job, order, out_dir, carry_comments,

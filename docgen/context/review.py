@@ -44,7 +44,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "item_count": ("Items", "ធាតុ"),
     "comments": ("Comments", "មតិយោបល់"),
     "changes": ("Proposed changes", "ការកែប្រែដែលបានស្នើ"),
-    "anchored": ("Anchored to an action, output or section", "ភ្ជាប់ទៅសកម្មភាព លទ្ធផល ឬផ្នែក"),
+    "anchored": ("Anchored to an action, output or section", "ភ្ជាប់ទៅសកម្មភាព ធាតុចេញ ឬផ្នែក"),
     "general_items": ("General", "ទូទៅ"),
     "open": ("Open", "បើក"),
     "reviewer": ("Reviewer", "អ្នកពិនិត្យ"),
