@@ -19,8 +19,11 @@ from lxml import etree
 from docgen.diagnostics import Diagnostic, DocgenError
 from docgen.docmeta import DocMeta
 
+from . import layout
+from .fonts import document_faces, embed_fonts, embed_fonts_setting, has_khmer
 from .ooxml import CT_NS, REL_NS, W_NS, child, parse, serialize, w
 from .reference import page_geometry, section_properties
+from .toc import anchor_toc_targets, fill_toc, restyle_paired_headings, toc_bookmarks
 from .zipio import write_zip
 
 BOOKMARK_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
@@ -350,6 +353,59 @@ def _ensure_custom_props_wired(parts: dict[str, bytes]) -> None:
         parts["_rels/.rels"] = serialize(rels)
 
 
+COVER_STYLES = ("Title", "CoverKingdom")
+
+
+def cover_first_page(body) -> None:
+    """A document that opens with a cover: its first page without header or footer.
+
+    w:titlePg on the first section shows that section's (empty) first-page header and
+    footer on page 1; the page still counts, so the contents page is page 2.
+    """
+    first_sect = next(iter(body.iter(w("sectPr"))), None)
+    if first_sect is None:
+        return
+    for el in body:
+        if el.tag != w("p"):
+            continue
+        style = el.find(f"{w('pPr')}/{w('pStyle')}")
+        if style is not None and style.get(w("val")) in COVER_STYLES:
+            break
+        if el.find(f".//{w('pageBreakBefore')}") is not None or el.find(f".//{w('sectPr')}") is not None:
+            return  # past the first page without meeting a cover
+    else:
+        return
+    child(first_sect, "titlePg")
+
+
+def app_xml(pages: int | None) -> bytes:
+    """docProps/app.xml: who made the file and, when a layout counted them, its pages.
+
+    pandoc's template claimed "Pages 1, Words 83" for every document; Word recounts
+    on saving, so anything not known is left out rather than made up."""
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+           ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+           "<Application>docgen</Application><DocSecurity>0</DocSecurity>"]
+    if pages:
+        out.append(f"<Pages>{int(pages)}</Pages>")
+    out.append("<SharedDoc>false</SharedDoc><LinksUpToDate>false</LinksUpToDate>"
+               "<HyperlinksChanged>false</HyperlinksChanged></Properties>")
+    return "".join(out).encode("utf-8")
+
+
+def edit_settings_fonts(parts: dict[str, bytes]) -> None:
+    settings = parse(parts["word/settings.xml"])
+    embed_fonts_setting(settings)
+    parts["word/settings.xml"] = serialize(settings)
+
+
+def _zip(parts: dict[str, bytes], date: dt.date) -> bytes:
+    buf = io.BytesIO()
+    write_zip(buf, parts, date)
+    return buf.getvalue()
+
+
 def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     try:
         src = zipfile.ZipFile(io.BytesIO(docx_bytes))
@@ -367,6 +423,9 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     check_bookmarks(doc)
     fix_table_headers(doc)
     renumber_revisions(doc)
+    restyle_paired_headings(doc)
+    anchor_toc_targets(doc)
+    cover_first_page(body)
     parts["word/document.xml"] = serialize(doc)
     for name in [n for n in parts if re.fullmatch(r"word/(header|footer)\d+\.xml", n)]:
         part = parse(parts[name])
@@ -375,6 +434,15 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     parts["docProps/core.xml"] = core_xml(meta)
     parts["docProps/custom.xml"] = custom_xml(meta)
     _ensure_custom_props_wired(parts)
-    buf = io.BytesIO()
-    write_zip(buf, parts, meta.date)
-    return buf.getvalue()
+    embed_fonts(parts, document_faces(style, has_khmer(parts["word/document.xml"])))
+    edit_settings_fonts(parts)
+    parts["docProps/app.xml"] = app_xml(None)
+    # The TOC's page numbers come from a layout of this very package (placeholders in
+    # the TOC, fonts embedded), so they are the pages LibreOffice shows.
+    bookmarks = toc_bookmarks(doc)
+    pages = layout.layout(_zip(parts, meta.date), bookmarks) if bookmarks else None
+    if bookmarks:
+        fill_toc(doc, pages["pages"] if pages else None, meta.lang)
+        parts["word/document.xml"] = serialize(doc)
+    parts["docProps/app.xml"] = app_xml(pages["page_count"] if pages else None)
+    return _zip(parts, meta.date)

@@ -34,6 +34,9 @@ BUILDER_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 HEADER_REL_ID = "rIdDocgenHeader1"
 FOOTER_REL_ID = "rIdDocgenFooter1"
+# Empty header and footer of a section's first page (the cover, with w:titlePg).
+FIRST_HEADER_REL_ID = "rIdDocgenHeaderFirst"
+FIRST_FOOTER_REL_ID = "rIdDocgenFooterFirst"
 THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
 COLOR_THEME_ATTRS = ("themeColor", "themeShade", "themeTint")
 
@@ -260,18 +263,32 @@ def edit_styles(root, style: dict, lang: str) -> None:
     heading_like("Heading1", "heading 1", size["heading1"], before=hb, after=ha, bold=True)
     heading_like("Heading2", "heading 2", size["heading2"], before=hb * 0.75, after=ha, bold=True)
     heading_like("Heading3", "heading 3", size["heading3"], before=hb * 0.5, after=ha, bold=True)
+    # The Khmer heading of a bilingual pair: the same look, but body-text outline level,
+    # so a TOC update (Word's or LibreOffice's) lists each pair once (docgen/docx/toc.py).
+    for level in (1, 2, 3):
+        paired = _style(root, f"Heading{level}Khmer", f"Heading {level} Khmer",
+                        based_on=f"Heading{level}")
+        child(child(paired, "pPr", replace=False), "outlineLvl", {"val": "9"})
     toc_h = heading_like("TOCHeading", "TOC Heading", size["heading1"], before=hb, after=ha,
                          bold=True)
     # Not outline level 1, so the contents title does not list itself.
     child(toc_h.find(w("pPr")), "outlineLvl", {"val": "9"})
 
-    # TOC entries the Lua filter pre-fills (Word's built-in "toc N" styles).
+    # TOC entries the Lua filter pre-fills (Word's built-in "toc N" styles): page numbers
+    # at a right tab with dot leaders on the right margin.
+    geometry = page_geometry(style)
+    text_width = geometry["w"] - geometry["left"] - geometry["right"]
     for level in (1, 2, 3):
         toc = _style(root, f"TOC{level}", f"toc {level}", based_on="Normal", custom=False)
         child(toc, "next", {"val": "BodyText"})
         t_p = child(toc, "pPr", replace=False)
+        tabs = child(t_p, "tabs")
+        child(tabs, "tab", {"val": "right", "leader": "dot", "pos": str(text_width)})
         child(t_p, "spacing", {"before": "0", "after": "60"})
-        child(t_p, "ind", {"left": str(220 * (level - 1))})
+        # Long entries wrap before the page-number column.
+        child(t_p, "ind", {"left": str(220 * (level - 1)), "right": "567"})
+        if level == 1:
+            child(child(toc, "rPr", replace=False), "b")
 
     cover = _style(root, "CoverText", "Cover Text", based_on="Normal")
     c_p = child(cover, "pPr", replace=False)
@@ -411,13 +428,27 @@ def footer_xml(page_label: str, of_label: str) -> bytes:
     return serialize(root)
 
 
+def empty_part_xml(kind: str) -> bytes:
+    """An empty header ("hdr") or footer ("ftr")."""
+    root = etree.Element(w(kind), nsmap={"w": W_NS, "r": R_NS})
+    p = etree.SubElement(root, w("p"))
+    child(etree.SubElement(p, w("pPr")), "pStyle", {"val": "Header" if kind == "hdr" else "Footer"})
+    return serialize(root)
+
+
 def section_properties(geometry: dict[str, int], *, landscape: bool = False):
-    """A w:sectPr with our header/footer, page size and margins."""
+    """A w:sectPr with our header/footer, page size and margins.
+
+    The empty first-page header/footer are referenced too; they show only where
+    w:titlePg is set (the section that starts with the cover, see postprocess)."""
     sect = etree.Element(w("sectPr"))
-    s_hdr = child(sect, "headerReference", {"type": "default"})
-    s_hdr.set(f"{{{R_NS}}}id", HEADER_REL_ID)
-    s_ftr = child(sect, "footerReference", {"type": "default"})
-    s_ftr.set(f"{{{R_NS}}}id", FOOTER_REL_ID)
+    for name, kind, rid in (("headerReference", "default", HEADER_REL_ID),
+                            ("footerReference", "default", FOOTER_REL_ID),
+                            ("headerReference", "first", FIRST_HEADER_REL_ID),
+                            ("footerReference", "first", FIRST_FOOTER_REL_ID)):
+        ref = etree.SubElement(sect, w(name))
+        ref.set(w("type"), kind)
+        ref.set(f"{{{R_NS}}}id", rid)
     width, height = geometry["w"], geometry["h"]
     size = {"w": width, "h": height}
     if landscape:
@@ -462,7 +493,9 @@ def edit_settings(root) -> None:
 
 def edit_rels(root) -> None:
     for rid, kind, target in ((HEADER_REL_ID, "header", "header1.xml"),
-                              (FOOTER_REL_ID, "footer", "footer1.xml")):
+                              (FOOTER_REL_ID, "footer", "footer1.xml"),
+                              (FIRST_HEADER_REL_ID, "header", "header2.xml"),
+                              (FIRST_FOOTER_REL_ID, "footer", "footer2.xml")):
         rel = etree.SubElement(root, f"{{{REL_NS}}}Relationship")
         rel.set("Id", rid)
         rel.set("Type", f"http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}")
@@ -470,7 +503,8 @@ def edit_rels(root) -> None:
 
 
 def edit_content_types(root) -> None:
-    for part, kind in (("/word/header1.xml", "header"), ("/word/footer1.xml", "footer")):
+    for part, kind in (("/word/header1.xml", "header"), ("/word/footer1.xml", "footer"),
+                       ("/word/header2.xml", "header"), ("/word/footer2.xml", "footer")):
         ov = etree.SubElement(root, f"{{{CT_NS}}}Override")
         ov.set("PartName", part)
         ov.set("ContentType", f"application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}+xml")
@@ -504,6 +538,8 @@ def reference_bytes(meta: DocMeta, style: dict | None = None) -> bytes:
     parts["[Content_Types].xml"] = serialize(ct)
     parts["word/header1.xml"] = header_xml(meta.header_text)
     parts["word/footer1.xml"] = footer_xml(*_labels(meta))
+    parts["word/header2.xml"] = empty_part_xml("hdr")
+    parts["word/footer2.xml"] = empty_part_xml("ftr")
     buf = io.BytesIO()
     write_zip(buf, parts, meta.date)
     return buf.getvalue()
