@@ -165,6 +165,55 @@ def khmer_face(family: str) -> Face | None:
     return None
 
 
+@dataclass(frozen=True)
+class Metrics:
+    """Vertical metrics of a font, in em."""
+    ascender: float      # hhea (or OS/2 typo with USE_TYPO_METRICS) ascender
+    descender: float     # positive, below the baseline
+    line_gap: float
+    cap_height: float
+
+    @property
+    def line_height(self) -> float:
+        """What LibreOffice calls single line spacing for this font."""
+        return self.ascender + self.descender + self.line_gap
+
+
+def _font_file(family: str) -> bytes | None:
+    face = khmer_face(family)
+    if face is not None:
+        return face.data
+    folder = _noto_sans_dir()
+    if family == "Noto Sans" and folder is not None:
+        files = sorted(folder.glob("NotoSans[[]*.ttf")) or sorted(folder.glob("NotoSans-Regular*.ttf"))
+        if files:
+            return files[0].read_bytes()
+    return None
+
+
+_metrics_cache: dict[str, Metrics | None] = {}
+
+
+def font_metrics(family: str) -> Metrics | None:
+    """The family's vertical metrics, or None when its file is not available."""
+    if family not in _metrics_cache:
+        data = _font_file(family)
+        metrics = None
+        if data is not None:
+            from fontTools.ttLib import TTFont
+
+            font = TTFont(io.BytesIO(data), lazy=True)
+            upm, os2, hhea = font["head"].unitsPerEm, font["OS/2"], font["hhea"]
+            if os2.fsSelection & 0x80:  # USE_TYPO_METRICS
+                asc, desc, gap = os2.sTypoAscender, -os2.sTypoDescender, os2.sTypoLineGap
+            else:
+                asc, desc, gap = hhea.ascent, -hhea.descent, hhea.lineGap
+            cap = getattr(os2, "sCapHeight", 0) or 0.7 * upm
+            metrics = Metrics(asc / upm, desc / upm, gap / upm, cap / upm)
+        _metrics_cache[family] = metrics
+    return _metrics_cache[family]
+
+
 def document_faces(style: dict, has_khmer: bool) -> list[Face]:
     fonts = style["fonts"]
     faces: list[Face] = []

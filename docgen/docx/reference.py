@@ -24,6 +24,7 @@ from docgen.fsutil import atomic_write_bytes
 from docgen.pandoc import run_pandoc
 from docgen.docmeta import DocMeta
 
+from .fonts import font_metrics
 from .ooxml import CT_NS, R_NS, REL_NS, W_NS, child, parse, remove, serialize, w
 from .zipio import write_zip
 
@@ -105,6 +106,27 @@ def _line(multiple: float) -> str:
     return str(round(multiple * 240))
 
 
+def line_spacing(style: dict) -> dict[str, float]:
+    """Line-spacing multiples (``w:line``, lineRule auto) giving the DOCX the PDF's line pitch.
+
+    LibreOffice and Word multiply the font's own line height (Noto Sans 1.36 em, Khmer
+    OS 1.83 em); the Typst template (docgen/pdf/template.py) measures Latin lines from
+    cap height to baseline plus a leading of (line x 1.2 - 1) em, tables with 0.45 em, and
+    Khmer lines from ascender to descender plus (line_khmer - 1.3) em. The multiples
+    below reproduce those pitches, so both formats break pages alike. Without the font
+    files the style's own multiples are used.
+    """
+    sp, fonts = style["spacing"], style["fonts"]
+    out = {"latin": sp["line"], "table": sp["line"], "khmer": sp["line_khmer"]}
+    latin, khmer = font_metrics(fonts["latin"]["body"]), font_metrics(fonts["khmer"]["body"])
+    if latin is not None:
+        out["latin"] = (latin.cap_height + max(0.3, sp["line"] * 1.2 - 1.0)) / latin.line_height
+        out["table"] = (latin.cap_height + 0.45) / latin.line_height
+    if khmer is not None:
+        out["khmer"] = (khmer.ascender + khmer.descender + max(0.2, sp["line_khmer"] - 1.3)) / khmer.line_height
+    return {k: round(v, 3) for k, v in out.items()}
+
+
 def page_geometry(style: dict) -> dict[str, int]:
     """Portrait page size and margins in twips (landscape sections swap w and h)."""
     wmm, hmm = PAGE_SIZES_MM[style["page"]["size"]]
@@ -180,9 +202,12 @@ def _strip_theme(root) -> None:
 def edit_styles(root, style: dict, lang: str) -> None:
     fonts, col, size, sp = style["fonts"], style["colours"], style["sizes"], style["spacing"]
     khmer_doc = lang == "km"
-    body_line = sp["line_khmer"] if khmer_doc else sp["line"]
+    lines = line_spacing(style)
+    body_line = lines["khmer"] if khmer_doc else lines["latin"]
     # Headings and titles hold Khmer in the Khmer and bilingual variants.
-    heading_line = sp["line_khmer"] if lang in ("km", "en-km") else max(sp["line"], 1.0)
+    heading_line = lines["khmer"] if lang in ("km", "en-km") else lines["latin"]
+    # Typst's paragraph spacing is paragraph_after + 0.4 em.
+    para_after = sp["paragraph_after"] + 0.4 * size["body"]
     _strip_theme(root)
 
     # docDefaults: fonts, size, language (Latin en-US, complex script km-KH), spacing.
@@ -193,7 +218,7 @@ def edit_styles(root, style: dict, lang: str) -> None:
     _size(rpr, size["body"])
     child(rpr, "lang", {"val": "en-US", "eastAsia": "en-US", "bidi": "km-KH"})
     ppr = defaults.find(f"{w('pPrDefault')}/{w('pPr')}")
-    child(ppr, "spacing", {"after": _twentieths(sp["paragraph_after"]),
+    child(ppr, "spacing", {"after": _twentieths(para_after),
                            "line": _line(body_line), "lineRule": "auto"})
 
     normal = _style(root, "Normal", "Normal")
@@ -202,7 +227,7 @@ def edit_styles(root, style: dict, lang: str) -> None:
 
     body = _style(root, "BodyText", "Body Text", based_on="Normal")
     child(child(body, "pPr", replace=False), "spacing",
-          {"before": "0", "after": _twentieths(sp["paragraph_after"])})
+          {"before": "0", "after": _twentieths(para_after)})
     compact = _style(root, "Compact", "Compact", based_on="BodyText")
     child(child(compact, "pPr", replace=False), "spacing", {"before": "36", "after": "36"})
 
@@ -213,7 +238,7 @@ def edit_styles(root, style: dict, lang: str) -> None:
         st = _style(root, sid, name, based_on=base)
         child(st, "next", {"val": sid})
         child(child(st, "pPr", replace=False), "spacing",
-              {"line": _line(sp["line_khmer"]), "lineRule": "auto"})
+              {"line": _line(lines["khmer"]), "lineRule": "auto"})
         st_rpr = child(st, "rPr", replace=False)
         child(st_rpr, "lang", {"val": "km-KH", "bidi": "km-KH"})
 
@@ -285,8 +310,7 @@ def edit_styles(root, style: dict, lang: str) -> None:
         tabs = child(t_p, "tabs")
         child(tabs, "tab", {"val": "right", "leader": "dot", "pos": str(text_width)})
         child(t_p, "spacing", {"before": "0", "after": "60"})
-        # Long entries wrap before the page-number column.
-        child(t_p, "ind", {"left": str(220 * (level - 1)), "right": "567"})
+        child(t_p, "ind", {"left": str(220 * (level - 1))})
         if level == 1:
             child(child(toc, "rPr", replace=False), "b")
 
@@ -304,7 +328,7 @@ def edit_styles(root, style: dict, lang: str) -> None:
     child(k_r, "bCs", {"val": "0"})
     child(k_r, "color", {"val": col["heading"]})
     child(child(kingdom, "pPr", replace=False), "spacing",
-          {"before": "0", "after": "0", "line": _line(sp["line_khmer"]), "lineRule": "auto"})
+          {"before": "0", "after": "0", "line": _line(lines["khmer"]), "lineRule": "auto"})
 
     cap = _style(root, "Caption", "Caption", based_on="Normal", custom=False)
     cap_r = child(cap, "rPr", replace=False)
@@ -345,7 +369,9 @@ def edit_styles(root, style: dict, lang: str) -> None:
     remove(table, "unhideWhenUsed")
     border = {"val": "single", "sz": "4", "space": "0", "color": col["table_border"]}
     t_ppr = child(table, "pPr", replace=False)
-    child(t_ppr, "spacing", {"before": "0", "after": "0"})
+    child(t_ppr, "spacing", {"before": "0", "after": "0",
+                             "line": _line(lines["khmer"] if khmer_doc else lines["table"]),
+                             "lineRule": "auto"})
     _size(child(table, "rPr", replace=False), size["table"])
     tbl_pr = child(table, "tblPr", replace=False)
     borders = child(tbl_pr, "tblBorders")
