@@ -23,6 +23,7 @@ from . import layout
 from .fonts import document_faces, embed_fonts, embed_fonts_setting, has_khmer
 from .ooxml import CT_NS, REL_NS, W_NS, child, parse, serialize, w
 from .reference import page_geometry, section_properties
+from .tables import fit_columns
 from .toc import anchor_toc_targets, fill_toc, restyle_paired_headings, toc_bookmarks
 from .zipio import write_zip
 
@@ -96,6 +97,8 @@ def fix_sections(body, style: dict) -> None:
 
 # Tables with at least this many columns (the landscape matrix) get smaller text.
 WIDE_TABLE_COLUMNS = 7
+# ... and from this many, column widths from their content (docgen/docx/tables.py).
+CONTENT_FIT_COLUMNS = 4
 
 
 def _section_of_tables(body):
@@ -151,6 +154,10 @@ def fit_tables(body, style: dict) -> None:
         for tcw in tbl.iter(w("tcW")):
             if tcw.get(w("type")) == "dxa" and (tcw.get(w("w")) or "").isdigit():
                 tcw.set(w("w"), str(round(int(tcw.get(w("w"))) * factor)))
+        if len(cols) >= CONTENT_FIT_COLUMNS:
+            fonts = style["fonts"]
+            size = small if small and len(cols) >= WIDE_TABLE_COLUMNS else style["sizes"]["table"]
+            fit_columns(tbl, round(width * share), float(size), fonts["latin"]["body"], fonts["khmer"]["body"])
         if small and len(cols) >= WIDE_TABLE_COLUMNS:
             half_points = str(round(float(small) * 2))
             for run in tbl.iter(w("r")):

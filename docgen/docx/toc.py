@@ -71,12 +71,12 @@ def _heading_paragraphs(doc) -> dict[str, object]:
 
 
 def anchor_toc_targets(doc) -> None:
-    """Point every TOC entry at a ``_Toc`` bookmark inside its heading paragraph.
+    """Point every TOC entry at a ``_Toc<n>`` bookmark inside its heading paragraph.
 
-    An ID bookmark between blocks (a div around a chapter) does not survive every
-    reader (LibreOffice drops one that starts right after a table), and Word's TOC
-    links to bookmarks in the heading itself; ``_Toc`` names are hidden in Word's
-    bookmark list and ignored by the harvest, which knows only our IDs.
+    The ID bookmarks span whole sections (the harvest anchors feedback with them) and
+    start between blocks, where not every reader keeps them (LibreOffice drops one that
+    starts right after a table). ``_Toc<n>`` is Word's own form for TOC targets: hidden
+    in its bookmark list, and ignored by the harvest, which knows only our IDs.
     """
     fields = list(_pageref_fields(doc))
     if not fields:
