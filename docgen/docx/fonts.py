@@ -37,8 +37,9 @@ FONT_REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relations
 ODTTF_TYPE = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 FONT_TABLE_RELS = "word/_rels/fontTable.xml.rels"
 KHMER_RANGE = (0x1780, 0x17FF)
-# Latin faces: what a reviewer may type in an English text, not the whole Noto Sans.
-LATIN_RANGES = ((0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x1E00, 0x1EFF), (0x2000, 0x206F),
+# Latin faces: what a reviewer may type in an English text (Greek and Cyrillic included:
+# a total's sigma), not the whole Noto Sans.
+LATIN_RANGES = ((0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x370, 0x4FF), (0x1E00, 0x1EFF), (0x2000, 0x206F),
                 (0x20A0, 0x20CF), (0x2100, 0x214F), (0x2190, 0x21FF), (0x2200, 0x22FF),
                 (0x25A0, 0x25FF), (0xFB00, 0xFB06))
 # w:font children that name a face, in schema order.

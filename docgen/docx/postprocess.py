@@ -385,6 +385,25 @@ def cover_first_page(body) -> None:
     child(first_sect, "titlePg")
 
 
+def plain_bullets(numbering, font: str) -> None:
+    """List bullets drawn in the document's own (embedded) Latin font.
+
+    pandoc's bullets are Symbol/Wingdings private-use characters and a Courier "o":
+    fonts a reviewer's machine may lack (LibreOffice then substitutes), and that are
+    not ours to embed. Noto Sans has the bullet and the en dash."""
+    for lvl in numbering.iter(w("lvl")):
+        fmt = lvl.find(w("numFmt"))
+        text = lvl.find(w("lvlText"))
+        if fmt is None or fmt.get(w("val")) != "bullet" or text is None:
+            continue
+        level = int(lvl.get(w("ilvl"), "0"))
+        text.set(w("val"), "\u2022" if level % 2 == 0 else "\u2013")
+        rpr = lvl.find(w("rPr"))
+        if rpr is None:
+            rpr = etree.SubElement(lvl, w("rPr"))
+        child(rpr, "rFonts", {"ascii": font, "hAnsi": font, "eastAsia": font, "cs": font, "hint": "default"})
+
+
 def app_xml(pages: int | None) -> bytes:
     """docProps/app.xml: who made the file and, when a layout counted them, its pages.
 
@@ -441,6 +460,10 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     parts["docProps/core.xml"] = core_xml(meta)
     parts["docProps/custom.xml"] = custom_xml(meta)
     _ensure_custom_props_wired(parts)
+    if "word/numbering.xml" in parts:
+        numbering = parse(parts["word/numbering.xml"])
+        plain_bullets(numbering, style["fonts"]["latin"]["body"])
+        parts["word/numbering.xml"] = serialize(numbering)
     embed_fonts(parts, document_faces(style, has_khmer(parts["word/document.xml"])))
     edit_settings_fonts(parts)
     parts["docProps/app.xml"] = app_xml(None)
