@@ -346,3 +346,38 @@ def test_matrix_columns_fit_their_words_header_repeats_rows_whole(built, lang):
                 if word and not re.search("[\u1780-\u17ff]", word):  # Khmer breaks between its words
                     need = text_width_em(word, fonts["latin"]["body"], fonts["khmer"]["body"]) * size * 20 * 1.05
                     assert need + 216 <= width, (word, width)
+
+
+# --------------------------------------------------------------------------- bilingual columns
+def test_bilingual_columns_leave_no_long_gaps(lo_pdfs):
+    """On LibreOffice's pages of the bilingual NAP, neither column of side-by-side text
+    stays empty for more than a third of the text height (the Khmer column is wider)."""
+    import html
+
+    from docgen.docx.reference import bilingual_columns, page_geometry
+
+    pdf = lo_pdfs[("NAP-WPS", "en-km", "docx")]
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    geo = page_geometry(STYLE)
+    english = bilingual_columns(STYLE)[0] / 100
+    worst, checked = [], 0
+    for number, page in enumerate(bbox.split("<page ")[1:], start=1):
+        width, height = (float(x) for x in re.search(r'width="([\d.]+)" height="([\d.]+)"', page).groups())
+        if width > height:
+            continue  # the landscape matrix
+        words = [tuple(map(float, m[:4])) for m in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)]
+        top_margin, bottom_margin = geo["top"] / 20, height - geo["bottom"] / 20
+        body = [w for w in words if top_margin < w[1] < bottom_margin]
+        left_edge = geo["left"] / 20
+        split = left_edge + (width - left_edge - geo["right"] / 20) * english
+        left = sorted(w[1] for w in body if w[2] <= split + 4)
+        right = [w for w in body if w[0] >= split - 4]
+        if len(left) < 3 or len(right) < 3 or not any(w[0] > split for w in body):
+            continue
+        checked += 1
+        ys = [min(w[1] for w in body)] + left + [max(w[3] for w in body)]
+        worst.append((max(b - a for a, b in zip(ys, ys[1:])) / (bottom_margin - top_margin), number))
+    assert checked >= 30
+    assert max(worst)[0] < 1 / 3, sorted(worst, reverse=True)[:5]

@@ -106,6 +106,20 @@ def _line(multiple: float) -> str:
     return str(round(multiple * 240))
 
 
+def bilingual_columns(style: dict) -> tuple[float, float]:
+    """The English and Khmer shares (per cent) of side-by-side bilingual text."""
+    cols = (style.get("layout") or {}).get("bilingual_columns", [44, 56])
+    try:
+        english, khmer = (float(c) for c in cols)
+    except (TypeError, ValueError):
+        raise DocgenError(f"{STYLE_YAML}: layout.bilingual_columns must be two numbers, "
+                          "e.g. [44, 56] (English, Khmer per cent)") from None
+    if not (10 < english < 90 and abs(english + khmer - 100) < 0.5):
+        raise DocgenError(f"{STYLE_YAML}: layout.bilingual_columns must add up to 100, "
+                          f"not {english:g} + {khmer:g}")
+    return english, khmer
+
+
 def line_spacing(style: dict) -> dict[str, float]:
     """Line-spacing multiples (``w:line``, lineRule auto) giving the DOCX the PDF's line pitch.
 

@@ -117,6 +117,12 @@ function docx.Meta(meta)
   if meta['docgen-contents'] then
     docx.toc_title = pandoc.utils.stringify(meta['docgen-contents'])
   end
+  -- style.yaml's layout.bilingual_columns (English share, in per cent)
+  local share = tonumber(meta['docgen-bilingual-english'] and
+                         pandoc.utils.stringify(meta['docgen-bilingual-english']) or '')
+  if share and share > 10 and share < 90 then
+    docx.BILINGUAL_WIDTHS = {share / 100, 1 - share / 100}
+  end
 end
 
 function docx.collect_headings(doc)
@@ -186,7 +192,8 @@ function docx.KhmerDiv(el)
 end
 
 -- `::: {.bilingual}` with two child divs -> a borderless two-column table. The Khmer
--- column is wider: the same text takes about half again as many lines in Khmer.
+-- column is wider: the same text takes about twice the height in Khmer. The split
+-- comes from style.yaml (layout.bilingual_columns); this is its default.
 docx.BILINGUAL_WIDTHS = {0.44, 0.56}
 
 function docx.BilingualDiv(el)
