@@ -12,6 +12,8 @@ import atexit
 import hashlib
 import json
 import os
+import queue
+import signal
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +28,9 @@ HELPER_VERSION = hashlib.sha256(HELPER.read_bytes()).hexdigest()[:16]
 # DOCGEN_LAYOUT=off skips LibreOffice (TOC entries then have no page numbers).
 SWITCH_ENV = "DOCGEN_LAYOUT"
 PYTHON_ENV = "DOCGEN_UNO_PYTHON"
+# A document LibreOffice has not laid out in this time is given up (and soffice stopped):
+# the build goes on with entries without page numbers.
+TIMEOUT_S = 180
 
 
 def _uno_python() -> str | None:
@@ -65,41 +70,57 @@ class _Helper:
                 self.checked = True
             return self.python is not None and not self.broken
 
+    def _start(self) -> None:
+        # Its own process group: on a timeout the helper and its soffice go together.
+        self.proc = subprocess.Popen([self.python, str(HELPER)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True, encoding="utf-8", start_new_session=True)
+        self.lines: queue.Queue = queue.Queue()
+        out, lines = self.proc.stdout, self.lines
+
+        def read() -> None:
+            for line in out:
+                lines.put(line)
+            lines.put("")  # end of output: the helper is gone
+
+        threading.Thread(target=read, name="docgen-layout-reader", daemon=True).start()
+
     def ask(self, request: dict) -> dict | None:
         with self.lock:
             if self.broken or self.python is None:
                 return None
             try:
                 if self.proc is None or self.proc.poll() is not None:
-                    self.proc = subprocess.Popen([self.python, str(HELPER)], stdin=subprocess.PIPE,
-                                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                                 text=True, encoding="utf-8")
+                    self._start()
                 self.proc.stdin.write(json.dumps(request) + "\n")
                 self.proc.stdin.flush()
-                line = self.proc.stdout.readline()
-            except OSError:
+                line = self.lines.get(timeout=TIMEOUT_S)
+            except (OSError, queue.Empty):
                 line = ""
             if not line:
                 self.broken = True  # no LibreOffice this build: entries without page numbers
-                self._stop()
+                self._stop(kill=True)
                 return None
             answer = json.loads(line)
             self.documents += 1
             return None if "error" in answer else answer
 
-    def _stop(self) -> None:
+    def _stop(self, kill: bool = False) -> None:
         proc, self.proc = self.proc, None
         if proc is None:
             return
+        if not kill:
+            try:
+                proc.stdin.close()  # the helper closes soffice when its input ends
+                proc.wait(timeout=30)
+                return
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         try:
-            proc.stdin.close()  # the helper closes soffice when its input ends
-        except OSError:
-            pass
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (OSError, AttributeError):
             proc.kill()
-            proc.wait()
+        proc.wait()
 
     def close(self) -> None:
         with self.lock:
