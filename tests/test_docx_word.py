@@ -381,3 +381,21 @@ def test_bilingual_columns_leave_no_long_gaps(lo_pdfs):
         worst.append((max(b - a for a, b in zip(ys, ys[1:])) / (bottom_margin - top_margin), number))
     assert checked >= 30
     assert max(worst)[0] < 1 / 3, sorted(worst, reverse=True)[:5]
+
+
+def test_without_libreoffice_the_toc_has_entries_and_no_numbers(monkeypatch, tmp_path):
+    import datetime as dt
+
+    from docgen.docmeta import DocMeta
+    from docgen.docx import write_docx
+
+    monkeypatch.setenv(layout.SWITCH_ENV, "off")
+    meta = DocMeta(doc="nap", lang="en", title="T", version="0.1", date=dt.date(2026, 11, 21),
+                   header_text="DRAFT v0.1")
+    out = tmp_path / "t.docx"
+    write_docx("::: {.cover}\n# Cover title\n:::\n\n::: {.toc}\n:::\n\n# One {#SEC_one}\n\nText.\n\n"
+               "## Two {#SEC_two}\n\nMore.\n", out, meta)
+    doc = xml(out, "word/document.xml")
+    assert toc_entries(doc) == [("One", None), ("Two", None)]
+    assert "w:dirty" not in part(out, "word/document.xml").decode()
+    assert "<Pages>" not in part(out, "docProps/app.xml").decode()

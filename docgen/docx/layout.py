@@ -50,6 +50,10 @@ def _uno_python() -> str | None:
     return None
 
 
+def _switched_off() -> bool:
+    return os.environ.get(SWITCH_ENV, "").lower() in ("off", "0", "no", "false")
+
+
 class _Helper:
     """The one helper process of this build (thread-safe: requests are serialised)."""
 
@@ -62,8 +66,6 @@ class _Helper:
         self.documents = 0
 
     def available(self) -> bool:
-        if os.environ.get(SWITCH_ENV, "").lower() in ("off", "0", "no"):
-            return False
         with self.lock:
             if not self.checked:
                 self.python = _uno_python()
@@ -151,6 +153,8 @@ def cache_key(docx: bytes, bookmarks: list[str]) -> str:
 
 def layout(docx: bytes, bookmarks: list[str]) -> dict | None:
     """``{"pages": {bookmark: page}, "page_count": n}`` from LibreOffice, or None."""
+    if _switched_off():
+        return None
     key = cache_key(docx, bookmarks)
     cached = _cache_dir() / f"{key}.json"
     try:
