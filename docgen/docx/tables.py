@@ -18,8 +18,10 @@ from .fonts import _font_file
 from .ooxml import w
 
 KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
-# Where Word may break a line inside a cell: spaces, and after hyphens and dashes.
-BREAKS = re.compile(r"[\s\u200b]+|(?<=[-\u2013\u2014])")
+KHMER_LETTERS = re.compile("[\u1780-\u17d3]")
+# Where a cell's line may break: spaces, and after a hyphen between letters. A range
+# ("2026–2030", "២០២៦–២០៣០") counts as one word: a column never splits it.
+BREAKS = re.compile(r"[\s\u200b]+|(?<=[A-Za-z]-)(?=[A-Za-z])")
 # A Khmer run breaks between words (the dictionary of Word / LibreOffice, or the
 # zero-width spaces of the Khmer segmentation): count it as this many em at most.
 KHMER_WORD_EM = 4.0
@@ -69,7 +71,7 @@ def _cell_texts(tc) -> list[tuple[str, bool]]:
 
 
 def _word_em(word: str, latin: str, khmer: str) -> float:
-    if KHMER.search(word):
+    if KHMER_LETTERS.search(word):  # Khmer digits and signs alone do not break
         return min(text_width_em(word, latin, khmer), KHMER_WORD_EM)
     return text_width_em(word, latin, khmer)
 
