@@ -69,6 +69,10 @@ def page_breaks_before(body) -> None:
         nxt = para.getnext()
         while nxt is not None and nxt.tag in (w("bookmarkStart"), w("bookmarkEnd")):
             nxt = nxt.getnext()
+        if nxt is not None and nxt.tag == w("tbl"):
+            # A table (a bilingual heading): its first paragraph breaks, which Word and
+            # LibreOffice apply to the table.
+            nxt = next(nxt.iter(w("p")), None)
         if nxt is not None and nxt.tag == w("p") and nxt.find(f"{w('pPr')}/{w('sectPr')}") is None:
             child(child(nxt, "pPr", replace=False), "pageBreakBefore")
             para.getparent().remove(para)

@@ -323,7 +323,9 @@ def edit_styles(root, style: dict, lang: str) -> None:
         t_p = child(toc, "pPr", replace=False)
         tabs = child(t_p, "tabs")
         child(tabs, "tab", {"val": "right", "leader": "dot", "pos": str(text_width)})
-        child(t_p, "spacing", {"before": "0", "after": "60"})
+        # Entries hold Khmer in the km and en-km variants ("English / Khmer").
+        child(t_p, "spacing", {"before": "0", "after": "60", "line": _line(heading_line),
+                               "lineRule": "auto"})
         child(t_p, "ind", {"left": str(220 * (level - 1))})
         if level == 1:
             child(child(toc, "rPr", replace=False), "b")
@@ -332,7 +334,8 @@ def edit_styles(root, style: dict, lang: str) -> None:
     c_p = child(cover, "pPr", replace=False)
     child(c_p, "jc", {"val": "center"})
     if lang == "en-km":
-        child(c_p, "spacing", {"before": "0", "after": _twentieths(3)})
+        child(c_p, "spacing", {"before": "0", "after": _twentieths(3), "line": _line(lines["khmer"]),
+                               "lineRule": "auto"})
     _size(child(cover, "rPr", replace=False), size["subtitle"] * (0.8 if lang == "en-km" else 1))
 
     kingdom = _style(root, "CoverKingdom", "Cover Kingdom", based_on="CoverText")
@@ -384,7 +387,7 @@ def edit_styles(root, style: dict, lang: str) -> None:
     border = {"val": "single", "sz": "4", "space": "0", "color": col["table_border"]}
     t_ppr = child(table, "pPr", replace=False)
     child(t_ppr, "spacing", {"before": "0", "after": "0",
-                             "line": _line(lines["khmer"] if khmer_doc else lines["table"]),
+                             "line": _line(lines["khmer"] if lang in ("km", "en-km") else lines["table"]),
                              "lineRule": "auto"})
     _size(child(table, "rPr", replace=False), size["table"])
     tbl_pr = child(table, "tblPr", replace=False)
