@@ -399,3 +399,14 @@ def test_without_libreoffice_the_toc_has_entries_and_no_numbers(monkeypatch, tmp
     assert toc_entries(doc) == [("One", None), ("Two", None)]
     assert "w:dirty" not in part(out, "word/document.xml").decode()
     assert "<Pages>" not in part(out, "docProps/app.xml").decode()
+
+
+def test_no_blank_pages_in_libreoffice(lo_pdfs):
+    for key, pdf in lo_pdfs.items():
+        pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                               check=True).stdout.split("\f")[:-1]
+        assert len(pages) >= 5
+        for number, text in enumerate(pages, start=1):
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            body = lines[1:-1] if number > 1 else lines  # running header, page footer
+            assert sum(len(ln.strip()) for ln in body) >= 20, (key, number, lines)
