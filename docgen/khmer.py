@@ -235,6 +235,16 @@ def lexicon() -> Lexicon:
     return _lexicon
 
 
+def adopt_lexicon(words: Iterable[str]) -> None:
+    """Use the words of another process's lexicon (a build's worker processes start
+    without the plan's terms)."""
+    global _lexicon
+    new = Lexicon(words)
+    if new.words != _lexicon.words:
+        _lexicon = new
+        segment.cache_clear()
+
+
 # --- segmentation -------------------------------------------------------------------
 
 def _khmercut(letters: str) -> list[str]:
