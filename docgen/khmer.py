@@ -221,13 +221,9 @@ _lexicon = Lexicon(curated_words())
 def use_terms(terms: Iterable[str], plan_dir: Optional[Path] = None) -> Lexicon:
     """Make the lexicon the curated words, the plan folder's khmer_words.txt and the
     given data terms (glossary, institution and place names). Clears the caches."""
-    global _lexicon
     extra = Path(plan_dir) / PLAN_WORDS_NAME if plan_dir is not None else None
     words = curated_words(extra) + [w for t in terms for w in term_words(t)]
-    new = Lexicon(words)
-    if new.words != _lexicon.words:
-        _lexicon = new
-        segment.cache_clear()
+    _set_lexicon(Lexicon(words))
     return _lexicon
 
 
@@ -238,11 +234,15 @@ def lexicon() -> Lexicon:
 def adopt_lexicon(words: Iterable[str]) -> None:
     """Use the words of another process's lexicon (a build's worker processes start
     without the plan's terms)."""
+    _set_lexicon(Lexicon(words))
+
+
+def _set_lexicon(new: Lexicon) -> None:
     global _lexicon
-    new = Lexicon(words)
     if new.words != _lexicon.words:
         _lexicon = new
-        segment.cache_clear()
+        segment.cache_clear()  # words, and the joins that depend on them
+        _joins.cache_clear()
 
 
 # --- segmentation -------------------------------------------------------------------

@@ -293,3 +293,14 @@ def test_counts_printed_by_templates_use_khmer_digits(built):
     md = sources["Consultation-Summary_0.1_km"]
     rows = [l for l in md.splitlines() if l.startswith("| [") and "_overview" in l]
     assert rows and all(re.search(r"\| [០-៩]+ \|$", r) for r in rows), rows
+
+
+def test_joins_follow_the_lexicon_when_it_changes():
+    text = "អង្គការសង្គមស៊ីវិលក្នុងស្រុក"
+    assert "សង្គម" + WJ + "ស៊ីវិល" in khmer.protect(text)  # one word of the lexicon
+    try:
+        khmer.adopt_lexicon([])  # khmercut alone: សង្គម|ស៊ីវិល are two words, no join
+        assert WJ not in khmer.protect(text).split("ស៊ីវិល")[0]
+    finally:
+        load_plan(PLAN_DATA)
+    assert "សង្គម" + WJ + "ស៊ីវិល" in khmer.protect(text)
