@@ -1,0 +1,229 @@
+"""Edit plan data YAML the way a person would: only the values that change.
+
+The secretariat's files carry comments, a chosen key order, flow mappings for
+short texts and folded scalars for long ones. ruamel.yaml's round-trip mode
+keeps all of that; on load we find the indentation that reproduces the file
+byte for byte, and on save we check that the file still reads back to exactly
+the data we meant to write before it replaces the old one (atomically).
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import (DoubleQuotedScalarString, FoldedScalarString,
+                                      LiteralScalarString, SingleQuotedScalarString)
+
+from ..diagnostics import Diagnostic, DocgenError, relative
+from ..fsutil import atomic_write_bytes
+
+# (mapping, sequence, offset) indentations tried in turn; the first that
+# reproduces the file is used to write it back.
+_INDENTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (2, 2, 2), (4, 4, 0))
+FOLD_WIDTH = 96  # long texts are folded at a space near this column, as the bundled data are
+
+
+def _yaml(indent: tuple[int, int, int]) -> YAML:
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 4096  # never re-wrap a line the author wrote
+    y.indent(mapping=indent[0], sequence=indent[1], offset=indent[2])
+    return y
+
+
+class RoundTripFile:
+    """One YAML file loaded for editing. ``changed`` is True once a value was set."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.display = relative(self.path)
+        try:
+            self.source = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DocgenError([Diagnostic(self.display, None, None, "", f"cannot read the file: {exc}")]) from None
+        self.indent = _INDENTS[0]
+        self.exact = False
+        self.data: Any = None
+        for indent in _INDENTS:
+            y = _yaml(indent)
+            try:
+                data = y.load(self.source)
+            except YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                raise DocgenError([Diagnostic(self.display, mark.line + 1 if mark else None,
+                                              mark.column + 1 if mark else None, "",
+                                              f"cannot parse the YAML: {getattr(exc, 'problem', exc)}",
+                                              hint="run 'docgen validate' and fix the file first")]) from None
+            if self.data is None:
+                self.data = data
+            if _dump(y, data) == self.source:
+                self.data, self.indent, self.exact = data, indent, True
+                break
+        self.changed = False
+
+    # --- navigation -------------------------------------------------------------
+
+    def at(self, loc: Iterable) -> Any:
+        node = self.data
+        for part in loc:
+            node = node[part]
+        return node
+
+    def find(self, loc: Iterable) -> Optional[Any]:
+        try:
+            return self.at(loc)
+        except (KeyError, IndexError, TypeError):
+            return None
+
+    # --- edits --------------------------------------------------------------------
+
+    def set(self, mapping: CommentedMap, key: str, value: Any, *, after: Optional[str] = None) -> None:
+        """Set ``mapping[key]``, keeping the old value's scalar style; a new key goes
+        right after ``after`` (or at the end), taking over the comment that followed it."""
+        if key in mapping:
+            new = styled(mapping[key], value, flow=_is_flow(mapping))
+            if _plain(mapping[key]) != _plain(new) or type(mapping[key]) is not type(new):
+                mapping[key] = new
+                self.changed = True
+            return
+        new = styled(None, value, flow=_is_flow(mapping))
+        keys = list(mapping)
+        pos = keys.index(after) + 1 if after in mapping else len(keys)
+        mapping.insert(pos, key, new)
+        if pos > 0:
+            _move_trailing_comment(mapping, keys[pos - 1], key)
+        self.changed = True
+
+    def delete(self, mapping: CommentedMap, key: str) -> None:
+        """Remove a key; the blank lines and comments that followed it stay in place."""
+        if key not in mapping:
+            return
+        keys = list(mapping)
+        pos = keys.index(key)
+        slot = mapping.ca.items.pop(key, None)
+        del mapping[key]
+        token = slot[2] if slot and len(slot) > 2 else None
+        if token is not None and pos > 0:
+            text = token.value
+            if text.startswith("#"):  # the deleted line's own comment goes with it
+                text = text.partition("\n")[2]
+            if text:
+                prev = keys[pos - 1]
+                prev_slot = mapping.ca.items.setdefault(prev, [None, None, None, None])
+                if prev_slot[2] is None:
+                    prev_slot[2] = type(token)(text, token.start_mark, None)
+                else:
+                    prev_slot[2].value += text
+        self.changed = True
+
+    # --- writing --------------------------------------------------------------------
+
+    def dumps(self) -> str:
+        return _dump(_yaml(self.indent), self.data)
+
+    def save(self, expected: Any = None) -> bool:
+        """Write the file if it changed. ``expected`` (plain data) is checked against
+        what the written text reads back as; nothing is written on a mismatch."""
+        if not self.changed:
+            return False
+        text = self.dumps()
+        if expected is not None:
+            import yaml as pyyaml
+            back = pyyaml.safe_load(text)
+            if back != expected:
+                raise DocgenError([Diagnostic(self.display, None, None, "",
+                                              "internal check failed: the edited file would not read back as intended; "
+                                              "nothing was written", hint="report this as a docgen bug")])
+        atomic_write_bytes(self.path, text.encode("utf-8"))
+        self.source = text
+        self.changed = False
+        return True
+
+    def plain(self) -> Any:
+        """The data as plain Python values (what PyYAML reads from the file)."""
+        import yaml as pyyaml
+        return pyyaml.safe_load(self.dumps())
+
+
+def _dump(y: YAML, data: Any) -> str:
+    out = io.StringIO()
+    y.dump(data, out)
+    return out.getvalue()
+
+
+def _is_flow(node: Any) -> bool:
+    fa = getattr(node, "fa", None)
+    return bool(fa and fa.flow_style())
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, str) else value
+
+
+def fold_positions(text: str, width: int = FOLD_WIDTH) -> list[int]:
+    """Indices of the spaces where a folded scalar breaks its lines (single spaces
+    between two non-spaces only, so folding does not change the text)."""
+    positions, line_start, last_space = [], 0, None
+    for i, ch in enumerate(text):
+        if ch == " " and 0 < i < len(text) - 1 and text[i - 1] != " " and text[i + 1] != " ":
+            last_space = i
+        if i - line_start >= width and last_space is not None and last_space > line_start:
+            positions.append(last_space)
+            line_start, last_space = last_space + 1, None
+    return positions
+
+
+def styled(old: Any, value: Any, *, flow: bool = False) -> Any:
+    """``value`` in the scalar style of ``old`` (folded, literal, quoted or plain);
+    a new long text in a block mapping is folded like the bundled data."""
+    if not isinstance(value, str):
+        return value
+    if "\n" in value:
+        return DoubleQuotedScalarString(value) if flow else LiteralScalarString(value)
+    foldable = not flow and value == value.strip() and len(value) > FOLD_WIDTH
+    if foldable and (old is None or isinstance(old, FoldedScalarString) or type(old) is str):
+        s = FoldedScalarString(value)
+        s.fold_pos = fold_positions(value)
+        return s
+    if isinstance(old, (FoldedScalarString, LiteralScalarString)):
+        return LiteralScalarString(value) if not flow and value == value.strip() else DoubleQuotedScalarString(value)
+    if isinstance(old, DoubleQuotedScalarString):
+        return DoubleQuotedScalarString(value)
+    if isinstance(old, SingleQuotedScalarString):
+        return SingleQuotedScalarString(value)
+    return value
+
+
+def _move_trailing_comment(mapping: CommentedMap, prev: str, key: str) -> None:
+    """Blank lines and full-line comments after ``prev`` move below the new ``key``;
+    an end-of-line comment stays on ``prev``'s line."""
+    slot = mapping.ca.items.get(prev)
+    token = slot[2] if slot and len(slot) > 2 else None
+    if token is None:
+        return
+    text = token.value
+    if text.startswith("#"):  # 'value  # note\n' then maybe more lines
+        eol, sep, rest = text.partition("\n")
+        if not rest:
+            return
+        token.value = eol + sep
+        moved = type(token)(rest, token.start_mark, None)
+    else:
+        slot[2] = None
+        moved = token
+    mapping.ca.items.setdefault(key, [None, None, None, None])[2] = moved
+
+
+def to_plain(node: Any) -> Any:
+    """A ruamel node tree as plain dicts/lists/strings (for comparisons)."""
+    if isinstance(node, CommentedMap) or isinstance(node, dict):
+        return {to_plain(k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, (CommentedSeq, list)):
+        return [to_plain(v) for v in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
