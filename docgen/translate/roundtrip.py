@@ -98,6 +98,17 @@ class RoundTripFile:
             _move_trailing_comment(mapping, keys[pos - 1], key)
         self.changed = True
 
+    def rename(self, mapping: CommentedMap, old: str, new: str, value: Any) -> None:
+        """Replace key ``old`` by ``new: value`` on the same line, comments kept."""
+        keys = list(mapping)
+        pos = keys.index(old)
+        slot = mapping.ca.items.pop(old, None)
+        del mapping[old]
+        mapping.insert(pos, new, styled(None, value, flow=_is_flow(mapping)))
+        if slot is not None:
+            mapping.ca.items[new] = slot
+        self.changed = True
+
     def delete(self, mapping: CommentedMap, key: str) -> None:
         """Remove a key; the blank lines and comments that followed it stay in place."""
         if key not in mapping:
@@ -164,17 +175,45 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, str) else value
 
 
-def fold_positions(text: str, width: int = FOLD_WIDTH) -> list[int]:
-    """Indices of the spaces where a folded scalar breaks its lines (single spaces
-    between two non-spaces only, so folding does not change the text)."""
-    positions, line_start, last_space = [], 0, None
-    for i, ch in enumerate(text):
-        if ch == " " and 0 < i < len(text) - 1 and text[i - 1] != " " and text[i + 1] != " ":
+def _foldable(text: str, i: int) -> bool:
+    # single spaces between two non-spaces only, so folding does not change the text
+    return text[i] == " " and 0 < i < len(text) - 1 and text[i - 1] != " " and text[i + 1] != " "
+
+
+def fold_positions(text: str, width: int = FOLD_WIDTH, start: int = 0, end: Optional[int] = None) -> list[int]:
+    """Indices of the spaces where a folded scalar breaks its lines, between
+    ``start`` (a line start) and ``end``."""
+    end = len(text) if end is None else end
+    positions, line_start, last_space = [], start, None
+    for i in range(start, end):
+        if _foldable(text, i):
             last_space = i
         if i - line_start >= width and last_space is not None and last_space > line_start:
             positions.append(last_space)
             line_start, last_space = last_space + 1, None
     return positions
+
+
+def refold(old: Any, new: str) -> list[int]:
+    """Fold positions for ``new`` that keep the lines ``old`` had where the text is the
+    same (before and after the edit), so a diff shows only the lines that changed."""
+    old_pos = list(getattr(old, "fold_pos", None) or [])
+    if not old_pos:
+        return fold_positions(new)
+    old = str(old)
+    seg = [b - a for a, b in zip([-1] + old_pos, old_pos + [len(old)])]
+    width = max(FOLD_WIDTH // 2, min(FOLD_WIDTH * 2, max(seg)))
+    prefix = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+    suffix = next((i for i, (a, b) in enumerate(zip(reversed(old), reversed(new))) if a != b),
+                  min(len(old), len(new)))
+    suffix = min(suffix, len(new) - prefix, len(old) - prefix)
+    head = [p for p in old_pos if p < prefix - 1]
+    shift = len(new) - len(old)
+    tail = [p + shift for p in old_pos if p > len(old) - suffix]
+    start = head[-1] + 1 if head else 0
+    stop = tail[0] if tail else len(new)
+    middle = fold_positions(new, width, start, stop)
+    return [p for p in head + middle + tail if _foldable(new, p)]
 
 
 def styled(old: Any, value: Any, *, flow: bool = False) -> Any:
@@ -187,7 +226,7 @@ def styled(old: Any, value: Any, *, flow: bool = False) -> Any:
     foldable = not flow and value == value.strip() and len(value) > FOLD_WIDTH
     if foldable and (old is None or isinstance(old, FoldedScalarString) or type(old) is str):
         s = FoldedScalarString(value)
-        s.fold_pos = fold_positions(value)
+        s.fold_pos = refold(old, value) if isinstance(old, FoldedScalarString) else fold_positions(value)
         return s
     if isinstance(old, (FoldedScalarString, LiteralScalarString)):
         return LiteralScalarString(value) if not flow and value == value.strip() else DoubleQuotedScalarString(value)
