@@ -95,6 +95,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     from .translate.cli import add_parser as add_translate
     add_translate(sub, _add_data)
+    from .sheets.cli import add_parser as add_sheets
+    add_sheets(sub, _add_data)
     return parser
 
 

@@ -135,7 +135,9 @@ class _Applier:
         who = row.translator or self.translator
         if who:
             rt.set(mapping, "translator", who, after="status")
-        rt.set(mapping, "date", self.date, after="translator" if "translator" in mapping else "status")
+        # a date object of its own: ruamel writes one shared by two texts as an alias
+        day = dt.date(self.date.year, self.date.month, self.date.day)
+        rt.set(mapping, "date", day, after="translator" if "translator" in mapping else "status")
         rt.set(mapping, "en_hash", unit.en_hash, after="date")
         # the edited text must still be a valid text of its kind
         try:

@@ -237,24 +237,55 @@ def styled(old: Any, value: Any, *, flow: bool = False) -> Any:
     return value
 
 
+def _trailing_slot(node: Any, key: Any) -> tuple[Optional[list], int]:
+    """The comment slot holding what follows ``node[key]`` (blank lines, full-line
+    comments): on the key itself, or on the last entry of the block it opens."""
+    value = node[key]
+    if isinstance(value, CommentedMap) and len(value) and not _is_flow(value):
+        return _trailing_slot(value, list(value)[-1])
+    if isinstance(value, CommentedSeq) and len(value) and not _is_flow(value):
+        last = len(value) - 1
+        if isinstance(value[last], (CommentedMap, CommentedSeq)) and not _is_flow(value[last]):
+            return _trailing_slot(value, last)
+        return value.ca.items.get(last), 0
+    return node.ca.items.get(key), 2 if isinstance(node, CommentedMap) else 0
+
+
 def _move_trailing_comment(mapping: CommentedMap, prev: str, key: str) -> None:
     """Blank lines and full-line comments after ``prev`` move below the new ``key``;
     an end-of-line comment stays on ``prev``'s line."""
-    slot = mapping.ca.items.get(prev)
-    token = slot[2] if slot and len(slot) > 2 else None
+    slot, i = _trailing_slot(mapping, prev)
+    token = slot[i] if slot and len(slot) > i else None
     if token is None:
         return
     text = token.value
-    if text.startswith("#"):  # 'value  # note\n' then maybe more lines
+    if text.startswith("#") or (text.lstrip(" ").startswith("#") and not text.startswith("\n")):
         eol, sep, rest = text.partition("\n")
         if not rest:
             return
         token.value = eol + sep
-        moved = type(token)(rest, token.start_mark, None)
+        moved = type(token)(sep + rest, token.start_mark, None)
     else:
-        slot[2] = None
+        slot[i] = None
         moved = token
-    mapping.ca.items.setdefault(key, [None, None, None, None])[2] = moved
+    _attach_trailing(mapping, key, moved)
+
+
+def _attach_trailing(node: Any, key: Any, token) -> None:
+    """Put ``token`` after everything ``node[key]`` holds (its block's last entry)."""
+    value = node[key]
+    if isinstance(value, CommentedMap) and len(value) and not _is_flow(value):
+        return _attach_trailing(value, list(value)[-1], token)
+    if isinstance(value, CommentedSeq) and len(value) and not _is_flow(value):
+        last = len(value) - 1
+        if isinstance(value[last], (CommentedMap, CommentedSeq)) and not _is_flow(value[last]):
+            return _attach_trailing(value, last, token)
+        value.ca.items.setdefault(last, [None, None, None, None])[0] = token
+        return
+    if isinstance(node, CommentedMap):
+        node.ca.items.setdefault(key, [None, None, None, None])[2] = token
+    else:
+        node.ca.items.setdefault(key, [None, None, None, None])[0] = token
 
 
 def to_plain(node: Any) -> Any:
