@@ -193,11 +193,13 @@ def test_xlsx_round_trip_openpyxl(data, tmp_path, capsys):
     ws.cell(r1, col["Status"]).value = "reviewed"
     ws.cell(r1, col["Translator"]).value = "Sok Dara"
     ws.cell(r2, col["Khmer"]).value = km2
+    ws.cell(r2, col["Translator's note"]).value = "ពាក្យនេះត្រូវពិនិត្យ (check this term)"
     wb.save(out)
     before = {p: p.read_text(encoding="utf-8") for p in data.rglob("*.yaml")}
     assert main(["translate", "import", "--data", str(data), str(out), "--date", DATE]) == 0
     report = capsys.readouterr().out
     assert "2 applied" in report and "0 rejected" in report
+    assert f"{k2}: ពាក្យនេះត្រូវពិនិត្យ (check this term)" in report
     after = {p: p.read_text(encoding="utf-8") for p in data.rglob("*.yaml")}
     changed = [p for p in after if after[p] != before[p]]
     assert all(_comments(after[p]) == _comments(before[p]) for p in changed)

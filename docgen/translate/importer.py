@@ -182,6 +182,9 @@ def print_report(report: ImportReport, stream) -> None:
     reasons = ", ".join(f"{n} {r}" for r, n in sorted(report.rejected_by_reason.items()))
     parts.append(f"{rejected} rejected" + (f" ({reasons})" if reasons else ""))
     print("import: " + ", ".join(parts), file=stream)
+    for o in report.outcomes:
+        if o.row.note:
+            print(f"  translator's note, {o.row.where}: {o.row.key}: {o.row.note}", file=stream)
     for f in report.files_written:
         print(f"  wrote {f}", file=stream)
 
