@@ -454,3 +454,32 @@ def test_xlsx_round_trip_libreoffice_calc(data, tmp_path, capsys):
     now = {s.key: s.text for s in text_sites(plan2)}
     assert now[k1].km == km1 and now[k1].status == "reviewed" and now[k1].translator == "Sok Dara"
     assert now[k2].km == km2
+
+
+def test_document_labels_round_trip(data, tmp_path):
+    from docgen.i18n import LABELS_FILE
+    from docgen.translate.importer import import_files
+
+    labels = tmp_path / "i18n_labels.yaml"
+    shutil.copy(LABELS_FILE, labels)
+    out = tmp_path / "labels.xlsx"
+    assert main(["translate", "export", "--data", str(data), "-o", str(out), "--doc", "labels"]) == 0
+    wb, ws, col = _sheet(out)
+    keys = [ws.cell(r, col["Key"]).value for r in range(2, ws.max_row + 1)]
+    assert "labels:translation_pending" in keys and all(k.startswith("labels:") for k in keys)
+    r = _row_of(ws, col, "labels:lead")
+    ws.cell(r, col["Khmer"]).value = "ស្ថាប័នដឹកនាំសំខាន់"
+    ws.cell(r, col["Status"]).value = "approved"
+    wb.save(out)
+    before = labels.read_text(encoding="utf-8")
+    report = import_files(data, [out], date=__import__("datetime").date(2026, 12, 1), translator="Keo Mony",
+                          labels_file=labels)
+    assert report.count("applied") == 1 and not report.failed
+    after = labels.read_text(encoding="utf-8")
+    changed = [l for l in difflib.unified_diff(before.splitlines(), after.splitlines(), n=0, lineterm="")
+               if l[:1] in "+-" and l[:3] not in ("+++", "---")]
+    assert changed[0] == "-lead:                {en: Lead, km: ស្ថាប័នដឹកនាំ}"
+    assert re.fullmatch(r"\+lead:                \{en: Lead, km: ស្ថាប័នដឹកនាំសំខាន់, status: approved, translator: Keo Mony, "
+                        rf"date: 2026-12-01, en_hash: '?{english_hash('Lead')}'?\}}", changed[1])
+    assert len(changed) == 2
+    assert LABELS_FILE.read_text(encoding="utf-8") == before  # the package's own file untouched

@@ -74,8 +74,9 @@ def add_parser(sub, add_data) -> None:
     p.add_argument("-o", "--output", type=Path, metavar="FILE",
                    help="output file (default: build/translate/translation_<version>[_batch].xlsx|.xlf)")
     p.add_argument("--all", action="store_true", help="every text, not only missing, draft or out-of-date ones")
-    p.add_argument("--doc", action="append", choices=["nap", "tor", "consultations", "glossary"],
-                   help="only texts of this document (repeatable); 'glossary' exports the term base")
+    p.add_argument("--doc", action="append", choices=["nap", "tor", "consultations", "glossary", "labels"],
+                   help="only texts of this document (repeatable); 'glossary' exports the term base, "
+                        "'labels' the documents' own labels")
     p.add_argument("--pillar", action="append", metavar="PILLAR", help="only texts of this pillar (repeatable)")
     p.set_defaults(func="docgen.translate.cli:export")
 

@@ -11,6 +11,7 @@ changed values move, comments and layout stay.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,9 +71,10 @@ def read_file(path: Path) -> list[Row]:
 
 
 class _Applier:
-    def __init__(self, plan, *, accept_stale: bool, translator: Optional[str], date: dt.date):
+    def __init__(self, plan, *, accept_stale: bool, translator: Optional[str], date: dt.date,
+                 labels_file: Optional[Path] = None):
         self.plan = plan
-        self.units = {u.key: u for u in plan_units(plan)}
+        self.units = {u.key: u for u in plan_units(plan, labels_file=labels_file)}
         self.terms = tr.term_base(plan)
         self.equivalents = tr.acronym_equivalents(plan)
         self.accept_stale = accept_stale
@@ -107,6 +109,9 @@ class _Applier:
         if fingerprint(cur_km) != base_km_hash or (status_edited and not km_edited and cur_status != row.base_status):
             return Outcome(row, CONFLICT, detail="the Khmer in the plan data was changed since this file was "
                            f"exported; plan data: {cur_km[:80]!r}, file: {row.km[:80]!r}")
+        if unit.site.section == "labels" and not os.access(unit.path, os.W_OK):
+            return Outcome(row, REJECTED, "labels are read-only", f"{unit.path} cannot be written (an installed "
+                           "docgen): send the label to the developers")
         if not row.km:
             return Outcome(row, REJECTED, "empty Khmer", "the Khmer cell is empty (delete a translation in the YAML, "
                            "not through an import)")
@@ -151,13 +156,14 @@ class _Applier:
 
 def import_files(data_dir: Path, files: list[Path], *, accept_stale: bool = False,
                  translator: Optional[str] = None, date: Optional[dt.date] = None,
-                 dry_run: bool = False) -> ImportReport:
+                 dry_run: bool = False, labels_file: Optional[Path] = None) -> ImportReport:
     from ..validate import require_plan
 
     # Read every file first: a file we cannot read stops the import before any change.
     batches = [(f, read_file(f)) for f in files]
     plan, _ = require_plan(data_dir)
-    ap = _Applier(plan, accept_stale=accept_stale, translator=translator, date=date or dt.date.today())
+    ap = _Applier(plan, accept_stale=accept_stale, translator=translator, date=date or dt.date.today(),
+                  labels_file=labels_file)
     report = ImportReport()
     for _f, rows in batches:
         for row in rows:

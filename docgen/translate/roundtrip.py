@@ -8,7 +8,9 @@ the data we meant to write before it replaces the old one (atomically).
 """
 from __future__ import annotations
 
+import difflib
 import io
+import re
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -48,6 +50,7 @@ class RoundTripFile:
         self.indent = _INDENTS[0]
         self.exact = False
         self.data: Any = None
+        self._base = ""  # the unchanged data as ruamel writes it
         for indent in _INDENTS:
             y = _yaml(indent)
             try:
@@ -58,10 +61,11 @@ class RoundTripFile:
                                               mark.column + 1 if mark else None, "",
                                               f"cannot parse the YAML: {getattr(exc, 'problem', exc)}",
                                               hint="run 'docgen validate' and fix the file first")]) from None
+            dumped = _dump(y, data)
             if self.data is None:
-                self.data = data
-            if _dump(y, data) == self.source:
-                self.data, self.indent, self.exact = data, indent, True
+                self.data, self._base = data, dumped
+            if dumped == self.source:
+                self.data, self.indent, self.exact, self._base = data, indent, True, dumped
                 break
         self.changed = False
 
@@ -134,7 +138,26 @@ class RoundTripFile:
     # --- writing --------------------------------------------------------------------
 
     def dumps(self) -> str:
-        return _dump(_yaml(self.indent), self.data)
+        text = _dump(_yaml(self.indent), self.data)
+        return text if self.exact else self._splice(text)
+
+    def _splice(self, text: str) -> str:
+        """For a file ruamel does not reproduce exactly (aligned values, odd spacing): take
+        from ruamel only the lines that changed, the others from the file as it is."""
+        src = self.source.splitlines(keepends=True)
+        base = self._base.splitlines(keepends=True)
+        if len(src) != len(base):
+            return text  # line structure differs: the whole file is re-written (rare)
+        new = text.splitlines(keepends=True)
+        out: list[str] = []
+        matcher = difflib.SequenceMatcher(a=base, b=new, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                out += src[i1:i2]
+                continue
+            for k, line in enumerate(new[j1:j2]):
+                out.append(_realign(line, src[i1 + k]) if i1 + k < i2 else line)
+        return "".join(out)
 
     def save(self, expected: Any = None) -> bool:
         """Write the file if it changed. ``expected`` (plain data) is checked against
@@ -158,6 +181,17 @@ class RoundTripFile:
         """The data as plain Python values (what PyYAML reads from the file)."""
         import yaml as pyyaml
         return pyyaml.safe_load(self.dumps())
+
+
+_KEY_GAP = re.compile(r"^(\s*[^\s:#][^:#]*:)( +)(?=\S)")
+
+
+def _realign(line: str, old: str) -> str:
+    """Keep the original spacing after a key ('lead:      {...}') on a rewritten line."""
+    m_new, m_old = _KEY_GAP.match(line), _KEY_GAP.match(old)
+    if m_new and m_old and m_new.group(1) == m_old.group(1):
+        return m_old.group(0) + line[m_new.end():]
+    return line
 
 
 def _dump(y: YAML, data: Any) -> str:

@@ -21,8 +21,9 @@ DOCS_OF_SECTION = {
     "metadata": ("nap", "tor", "consultations"), "institutions": ("nap", "tor", "consultations"),
     "tor": ("tor",), "consultations": ("consultations",), "glossary": ("nap", "glossary"),
 }
-DOC_NAMES = {"nap": "NAP-WPS", "tor": "ToR", "consultations": "Consultations", "glossary": "Glossary"}
-BATCH_DOCS = ("nap", "tor", "consultations", "glossary")
+DOC_NAMES = {"nap": "NAP-WPS", "tor": "ToR", "consultations": "Consultations", "glossary": "Glossary",
+             "labels": "labels of every document"}
+BATCH_DOCS = ("nap", "tor", "consultations", "glossary", "labels")
 
 
 def fingerprint(text: Optional[str]) -> str:
@@ -65,7 +66,8 @@ class Unit:
             parts.append(f"pillar {self.pillar}")
         if self.action:
             parts.append(f"action {self.action}")
-        field = ".".join(str(p) for p in self.site.key_path) or "term"
+        field = ".".join(str(p) for p in self.site.key_path) or \
+            ("term" if self.site.section == "glossary" else self.site.record_id or "")
         parts.append(field)
         out = " · ".join(parts)
         if self.neighbour:
@@ -87,7 +89,32 @@ def _pillar_of(plan: Plan, site: tr.TextSite) -> Optional[str]:
     return getattr(rec, "pillar", None) if isinstance(getattr(rec, "pillar", None), str) else None
 
 
-def plan_units(plan: Plan) -> list[Unit]:
+def label_units(terms: list[tr.Term], labels_file: Optional[Path] = None) -> list[Unit]:
+    """The documents' own labels (headings, 'Lead', 'translation pending'...), keyed 'labels:<name>'."""
+    from pydantic import ValidationError
+
+    from ..i18n import LABELS_FILE
+    from ..load.yaml_loader import load_file
+    from ..model.common import Text
+
+    path = Path(labels_file or LABELS_FILE)
+    loaded = load_file(path, path.name)
+    units = []
+    for name, value in (loaded.data or {}).items():
+        if not isinstance(value, dict) or not isinstance(value.get("en"), str):
+            continue
+        try:
+            text = Text.model_validate(value)
+        except ValidationError:
+            continue  # the labels' own test reports a broken label
+        site = tr.TextSite("labels", None, str(name), (), (), text)
+        units.append(Unit(site.key, f"docgen/{path.name}", path, (name,), site, ("labels",), None, None, "",
+                          tr.terms_in(text.en, terms)))
+    return units
+
+
+def plan_units(plan: Plan, *, labels: bool = True, labels_file: Optional[Path] = None) -> list[Unit]:
+    """Every text of the plan data, then (``labels``) the documents' own labels."""
     terms = tr.term_base(plan)
     units: list[Unit] = []
     last_en: dict[int, str] = {}
@@ -106,6 +133,8 @@ def plan_units(plan: Plan) -> list[Unit]:
         units.append(Unit(site.key, file, path, tuple(origin.loc) + tuple(site.sub), site, docs,
                           _pillar_of(plan, site), action, last_en.get(id(site.record), ""), own_terms))
         last_en[id(site.record)] = " ".join(site.text.en.split())
+    if labels:
+        units += label_units(terms, labels_file)
     return units
 
 
