@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 from ..diagnostics import Diagnostic, DocgenError, relative
 from ..model.bundle import Plan
+from ..translate.xlsx import print_setup, row_height
 
 KINDS = ("results", "costing", "timeline")
 GROUPINGS = ("pillar", "lead")
@@ -193,6 +194,8 @@ def write_workbook(plan: Plan, kind: str, by: str, out: Path, rows: list[SheetRo
             values = [row.key] + [row.info[h] for h, _ in infos] + [row.values[f.header] for f in fields] + \
                      ["", json.dumps({k: _json_value(v) for k, v in row.values.items()}, ensure_ascii=False,
                                      sort_keys=True)]
+            ws.row_dimensions[n].height = row_height([(str(v or ""), w, False)
+                                                      for v, w in zip(values[:-1], widths[:-1])])
             for c, v in enumerate(values, start=1):
                 cell = ws.cell(n, c, v if v != "" else None)
                 cell.alignment = wrap
@@ -224,6 +227,7 @@ def write_workbook(plan: Plan, kind: str, by: str, out: Path, rows: list[SheetRo
                 dv.add(rng)
                 ws.add_data_validation(dv)
         ws.freeze_panes = "B2"
+        print_setup(ws)
         ws.protection.sheet = True
         ws.protection.autoFilter = ws.protection.sort = False
         ws.protection.formatColumns = ws.protection.formatRows = False

@@ -35,6 +35,18 @@ COLUMNS = (
     ("Status at export", "base_status", 10, False, False),
 )
 HIDDEN = ("base_km_hash", "base_status")
+README_LINES = (
+    "How to fill in this workbook",
+    "Write or correct the Khmer in the yellow 'Khmer' column; set 'Status' to draft, reviewed or approved; "
+    "put your name under 'Translator' and anything the secretariat should know under 'Translator's note'.",
+    "សូមសរសេរ ឬកែសម្រួលអត្ថបទខ្មែរក្នុងជួរឈរ 'Khmer' ពណ៌លឿង ហើយកំណត់ 'Status' ជា draft, reviewed ឬ approved។",
+    "Keep numbers, acronyms and IDs of the English (e.g. 2030, SGBV, MoWA) in the Khmer, and use the Khmer terms "
+    "given under 'Glossary terms'.",
+    "'State' says why a row is here: missing (no Khmer yet), draft, or stale (the English changed since the Khmer "
+    "was written).",
+    "Do not change the grey columns, the headers or the sheet's name; rows may be sorted and filtered.",
+    "Send the saved .xlsx back to the NAP-WPS secretariat, who import it with 'docgen translate import'.",
+)
 REQUIRED = ("Key", "English", "Khmer", "Status", "English hash", "Khmer hash at export", "Status at export")
 
 
@@ -48,6 +60,30 @@ def khmer_font() -> str:
         return yaml.safe_load(STYLE_YAML.read_text(encoding="utf-8"))["fonts"]["khmer"]["body"]
     except (OSError, KeyError, TypeError, yaml.YAMLError):  # the build reports a broken style
         return "Khmer OS Siemreap"
+
+
+def print_setup(ws) -> None:
+    """Printed: landscape, all columns on one page width, the header on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
+
+
+def row_height(cells: list[tuple[str, float, bool]]) -> float:
+    """Points for a row of wrapped cells (text, column width in characters, Khmer?):
+    spreadsheets do not grow rows for wrapped text they did not lay out themselves.
+    Measured on LibreOffice Calc: about 1.3 characters per width unit (Khmer code points
+    included, their marks take no room), 15 pt a Latin line and 21 pt a Khmer one."""
+    import math
+    height = 15.0
+    for text, width, km in cells:
+        per_line = max(1.0, width * 1.3)
+        lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+        height = max(height, lines * (21.0 if km else 15.0))
+    return min(409.0, height + 4)
 
 
 def write_xlsx(rows: list[Row], out: Path, *, title: str, created: Optional[dt.datetime] = None) -> None:
@@ -81,6 +117,8 @@ def write_xlsx(rows: list[Row], out: Path, *, title: str, created: Optional[dt.d
             if editable:
                 cell.protection = Protection(locked=False)
                 cell.fill = edit_fill
+        ws.row_dimensions[r].height = row_height(
+            [(str(getattr(row, attr) or ""), width, km) for _h, attr, width, _e, km in COLUMNS if attr not in HIDDEN])
     for attr in HIDDEN:
         idx = [c[1] for c in COLUMNS].index(attr) + 1
         ws.column_dimensions[get_column_letter(idx)].hidden = True
@@ -91,12 +129,19 @@ def write_xlsx(rows: list[Row], out: Path, *, title: str, created: Optional[dt.d
     dv.add(f"{status_col}2:{status_col}{max(2, len(rows) + 1)}")
     ws.add_data_validation(dv)
     ws.freeze_panes = "B2"
+    print_setup(ws)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS) - len(HIDDEN))}{len(rows) + 1}"
     ws.protection.sheet = True
     ws.protection.autoFilter = False  # translators may still filter and sort
     ws.protection.sort = False
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
+    about = wb.create_sheet("Read me")
+    about.column_dimensions["A"].width = 100
+    for r, line in enumerate(README_LINES, start=1):
+        cell = about.cell(r, 1, line)
+        cell.alignment = wrap
+        cell.font = khmer if any("\u1780" <= ch <= "\u17ff" for ch in line) else Font(bold=(r == 1))
     props = wb.properties
     props.title = title
     props.creator = "docgen"
