@@ -97,6 +97,11 @@ class _Applier:
         if status not in STATUS_CHOICES:
             return Outcome(row, REJECTED, "unknown status", f"status '{row.status}' (expected draft, reviewed or approved)")
         cur_km, cur_status = self.current[row.key]
+        if not row.base_status:
+            if row.km == cur_km and status == cur_status:
+                return Outcome(row, UNCHANGED)
+            return Outcome(row, REJECTED, "no export record", "the row lacks what it was exported with (hidden "
+                           "columns / docgen attributes): was it copied from another file? export a fresh one")
         base_km_hash = row.base_km_hash
         km_edited = fingerprint(row.km) != base_km_hash
         status_edited = status != (row.base_status or "draft")
