@@ -105,7 +105,15 @@ _TEMPLATE = r"""
 // body font here would override the heading and title fonts (Muol Light) of Khmer spans.
 #let docgen-km-inline(body) = text(lang: "km", body)
 #let docgen-landscape(body) = page(flipped: true, body)
+#let docgen-lang(code, body) = { set text(lang: code); body }
 #let docgen-bilingual(left, right) = grid(columns: (1fr, 1fr), column-gutter: 1.4em, left, right)
+// A heading pair: the outline and the PDF bookmarks get one entry (a hidden heading, "English /
+// Khmer"); the two visible headings are not outlined, and the pair keeps with the next block.
+#let docgen-bilingual-heading(level, entry, left, right) = block(sticky: true, {
+  place(hide(heading(level: level, outlined: true, bookmarked: true, entry)))
+  set heading(outlined: false, bookmarked: false)
+  grid(columns: (1fr, 1fr), column-gutter: 1.4em, left, right)
+})
 #let docgen-cover(body) = {
   set align(center)
   v(2em)
