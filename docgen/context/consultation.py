@@ -71,7 +71,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "consultations": ("Consultations", "ការពិគ្រោះយោបល់"),
     "consultation": ("Consultation", "ការពិគ្រោះយោបល់"),
     "actions_discussed": ("Actions and sections discussed in each consultation", "សកម្មភាព និងផ្នែកដែលបានពិភាក្សាក្នុងការពិគ្រោះយោបល់នីមួយៗ"),
-    "actions_discussed_note": ("Each cell lists the feedback items (F1, F2...) of that consultation linked to the action or section.", "ក្រឡានីមួយៗរាយមតិយោបល់ (F1, F2...) នៃការពិគ្រោះយោបល់នោះ ដែលភ្ជាប់ទៅសកម្មភាព ឬផ្នែក។"),
+    "actions_discussed_note": ("Columns are the consultations, numbered as in the overview. Each cell lists the feedback items (F1, F2...) of that consultation linked to the action or section.", "ជួរឈរគឺការពិគ្រោះយោបល់ ដែលមានលេខដូចក្នុងទិដ្ឋភាពទូទៅ។ ក្រឡានីមួយៗរាយមតិយោបល់ (F1, F2...) នៃការពិគ្រោះយោបល់នោះ ដែលភ្ជាប់ទៅសកម្មភាព ឬផ្នែក។"),
+    "number": ("No.", "ល.រ"),
     "action_or_section": ("Action / section", "សកម្មភាព / ផ្នែក"),
     "section": ("Section", "ផ្នែក"),
     "feedback_count": ("Feedback items", "មតិយោបល់"),
@@ -124,9 +125,10 @@ def _sexcount(c: SexCount) -> dict[str, Tx]:
 def _link(plan: Plan, ref: str) -> dict[str, Any]:
     a = plan.action.get(ref)
     if a is not None:
-        return {"id": ref, "kind": "action", "title": tx(a.text)}
+        return {"id": ref, "kind": "action", "title": tx(a.text), "shown": ref, "titled": False}
     s = plan.section.get(ref)
-    return {"id": ref, "kind": "section", "title": tx(s.title) if s else tx(ref)}
+    title = tx(s.title) if s else tx(ref)
+    return {"id": ref, "kind": "section", "title": title, "shown": title, "titled": True}
 
 
 def _feedback(plan: Plan, f: FeedbackItem, links: Links) -> dict[str, Any]:
@@ -191,7 +193,8 @@ def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[s
         "notes": [tx(n) for n in c.notes],
         "sources": v.sources(c.sources),
         "linked": linked,
-        "link_titles": [{**_link(plan, e["id"]), **({"title": e["title"]} if e["title"] else {}),
+        "link_titles": [{**_link(plan, e["id"]), **({"title": e["title"], "shown": e["shown"], "titled": e["titled"]}
+                                                    if e["title"] else {}),
                          "anchor": e["anchor"]} for e in links.ordered()],
         "chart": MD(chart_name(c)),
     }
@@ -224,6 +227,8 @@ def consultation_context(plan: Plan, lang: str, c: Consultation) -> dict[str, An
 def summary_context(plan: Plan, lang: str) -> dict[str, Any]:
     ctx = common_context(plan, lang)
     records = [consultation_record(plan, c, lang) for _, c in consultations_each(plan)]
+    for i, r in enumerate(records, 1):
+        r["number"] = v.number(i)  # the overview's numbering, also the columns of the "discussed" table
     # Which actions/sections each consultation discussed: rows in plan order (actions, then sections).
     order = [a.id for a in plan.actions] + [s.id for s in plan.sections]
     linked = {ref for r in records for ref in r["linked"]}
