@@ -45,7 +45,7 @@ def build_template(style: dict, fonts: FontSet, khmer_first: bool) -> str:
         "PENDING": _colour(col["pending"]), "MUTED": _colour(col["draft_mark"]),
         "BODY": f"{sz['body']}pt", "SMALL": f"{sz['small']}pt", "TITLE": f"{sz['title']}pt",
         "SUBTITLE": f"{sz['subtitle']}pt", "H1": f"{sz['heading1']}pt", "H2": f"{sz['heading2']}pt",
-        "H3": f"{sz['heading3']}pt", "TABLE": f"{sz['table']}pt", "HF": f"{sz['header_footer']}pt",
+        "H3": f"{sz['heading3']}pt", "TABLE": f"{sz['table']}pt", "MATRIX": f"{sz.get('matrix', sz['small'])}pt", "HF": f"{sz['header_footer']}pt",
         "PARA": f"{sp['paragraph_after']}pt", "HBEFORE": f"{sp['heading_before']}pt",
         "HAFTER": f"{sp['heading_after']}pt", "LEADING": f"{leading}em", "KM_LEADING": f"{leading_km}em",
         "KM_EDGES": "top-edge: \"ascender\", bottom-edge: \"descender\"",
@@ -104,7 +104,17 @@ _TEMPLATE = r"""
 // Only the language: every font list already falls back to the Khmer font, and setting the
 // body font here would override the heading and title fonts (Muol Light) of Khmer spans.
 #let docgen-km-inline(body) = text(lang: "km", body)
-#let docgen-landscape(body) = page(flipped: true, body)
+// Landscape pages hold wide tables: narrower margins, so the matrix gets more rows per page.
+#let docgen-landscape(body) = page(flipped: true, margin: (top: 16mm, bottom: 14mm, left: 15mm, right: 15mm), body)
+// The results matrix: small text, a row never split across pages, the header repeated.
+#let docgen-matrix(body) = {
+  set text(size: @MATRIX@)
+  set par(leading: if km { @KM_LEADING@ } else { 0.28em }, justify: false)
+  set table(inset: (x: 3pt, y: 2.5pt))
+  set table.cell(breakable: false)
+  show table: set text(size: @MATRIX@)
+  body
+}
 #let docgen-lang(code, body) = { set text(lang: code); body }
 #let docgen-bilingual(left, right) = grid(columns: (1fr, 1fr), column-gutter: 1.4em, left, right)
 // A heading pair: the outline and the PDF bookmarks get one entry (a hidden heading, "English /

@@ -184,6 +184,8 @@ class TypstTransform:
 
     def _span(self, node: Node, in_heading: bool) -> list[Node]:
         ident, classes, kvs = _attr(node)
+        if "linebreak" in classes:
+            return [{"t": "LineBreak"}]
         body = self.inlines(node["c"][1], in_heading)
         wrappers = [_INLINE_STYLE[c] for c in classes if c in _INLINE_STYLE]
         if kvs.get("lang", "").startswith("km"):
@@ -225,6 +227,8 @@ class TypstTransform:
         wrapper = None
         if "landscape" in classes:
             wrapper = "docgen-landscape"
+        elif "matrix" in classes:
+            wrapper = "docgen-matrix"
         elif "cover" in classes:
             wrapper = "docgen-cover"
         else:
