@@ -66,10 +66,12 @@ _TEMPLATE = r"""
 #let num(n) = if D.khmer_digits { str(n).clusters().map(c => km-digits.at(int(c))).join() } else { str(n) }
 #let km = D.lang == "km"
 
+// The cover (marked by docgen-cover) has neither the running header nor a page number.
+#let on-cover() = query(<docgen-cover-page>).any(m => m.location().page() == here().page())
 #set page(paper: @PAPER@, margin: @MARGINS@,
-  header: align(center, text(size: @HF@, fill: @MUTED@, D.header)),
-  footer: context align(center, text(size: @HF@, fill: @MUTED@,
-    D.labels.page + " " + num(counter(page).get().first()) + " " + D.labels.of + " " + num(counter(page).final().first()))))
+  header: context if not on-cover() { align(center, text(size: @HF@, fill: @MUTED@, D.header)) },
+  footer: context if not on-cover() { align(center, text(size: @HF@, fill: @MUTED@,
+    D.labels.page + " " + num(counter(page).get().first()) + " " + D.labels.of + " " + num(counter(page).final().first()))) })
 #set text(font: @BODY_FONTS@, size: @BODY@, lang: D.lang, fill: @TEXT@)
 #set text(@KM_EDGES@) if km
 #set par(leading: if km { @KM_LEADING@ } else { @LEADING@ }, spacing: @PARA@ + 0.4em)
@@ -124,24 +126,42 @@ _TEMPLATE = r"""
   set heading(outlined: false, bookmarked: false)
   grid(columns: (1fr, 1fr), column-gutter: 1.4em, left, right)
 })
+// Title lines of even length (no word left alone on the last line): the narrowest width
+// that still needs no more lines than the full width.
+#let docgen-balanced(body) = layout(size => {
+  let lines(w) = measure(block(width: w, body)).height
+  let full = lines(size.width)
+  let (lo, hi) = (size.width * 0.3, size.width)
+  for _ in range(10) {
+    let mid = (lo + hi) / 2
+    if lines(mid) > full + 0.5pt { lo = mid } else { hi = mid }
+  }
+  block(width: hi + 0.5pt, body)
+})
+// The cover as in official Cambodian documents: the kingdom heading centred at the top, the
+// issuing ministry under it on the left, the title in the middle of the page, the status
+// and the supporting organisations at the foot.
 #let docgen-cover(body) = {
+  [#metadata("cover") <docgen-cover-page>]
   set align(center)
-  v(2em)
   body
   pagebreak(weak: true)
 }
 #let docgen-cover-part(kind, body) = {
   if kind == "kingdom" {
-    block(below: 2.2em, text(font: @LATIN_KM_HEADING_FONTS@, size: @SUBTITLE@, fill: @HEADING@, body))
+    block(below: 1.2em, text(font: @LATIN_KM_HEADING_FONTS@, size: @SUBTITLE@, fill: @HEADING@, body))
   } else if kind == "title" {
-    block(above: 2.5em, below: 1.5em, text(font: @HEADING_FONTS@, size: @TITLE@, fill: @HEADING@,
-      weight: if km { "regular" } else { "bold" }, body))
+    v(1fr)
+    block(above: 0em, below: 1.5em, text(font: @HEADING_FONTS@, size: @TITLE@, fill: @HEADING@,
+      weight: if km { "regular" } else { "bold" }, docgen-balanced(body)))
   } else if kind == "subtitle" {
-    block(below: 1em, text(size: @SUBTITLE@, fill: @ACCENT@, weight: "bold", body))
+    block(below: 1em, text(size: @SUBTITLE@, fill: @ACCENT@, weight: "bold", docgen-balanced(body)))
   } else if kind == "ministry" {
-    block(below: 1em, text(size: @SUBTITLE@, body))
+    align(left, block(below: 1em, text(font: @LATIN_KM_HEADING_FONTS@, size: @BODY@ + 1pt, fill: @HEADING@,
+      weight: if km { "regular" } else { "bold" }, body)))
   } else if kind == "status" {
-    block(above: 2em, below: 1em, text(size: @BODY@, body))
+    v(1.4fr)
+    block(above: 0em, below: 1em, text(size: @BODY@, body))
   } else {
     block(above: 1.5em, text(size: @SMALL@, body))
   }
