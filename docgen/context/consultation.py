@@ -301,7 +301,6 @@ def summary_assets(plan: Plan, lang: str, folder: Path) -> None:
         chart_for(plan, lang, c, folder)
         kept = c.participants.retained_total()
         if kept is not None:
-            bars.append((Tx(f"{c.title.en[:48]}{'…' if len(c.title.en) > 48 else ''} ({dates(c).en})",
-                            f"{(c.title.km or c.title.en)[:48]}{'…' if len(c.title.km or c.title.en) > 48 else ''} ({dates(c).km})"),
-                         kept))
+            # the whole title: the chart wraps labels between words
+            bars.append((Tx(f"{c.title.en} ({dates(c).en})", f"{c.title.km or c.title.en} ({dates(c).km})"), kept))
     _chart(bars, L("chart_title_all"), lang, Path(folder) / CHART_FILE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from ..chart import CHART_TYPST
 from .fonts import FontSet
 
 
@@ -50,7 +51,7 @@ def build_template(style: dict, fonts: FontSet, khmer_first: bool) -> str:
         "HAFTER": f"{sp['heading_after']}pt", "LEADING": f"{leading}em", "KM_LEADING": f"{leading_km}em",
         "KM_EDGES": "top-edge: \"ascender\", bottom-edge: \"descender\"",
     }
-    text = _TEMPLATE
+    text = _TEMPLATE.replace("@CHART@", CHART_TYPST)
     for key, value in values.items():
         text = text.replace(f"@{key}@", value)
     return text.replace("$", "$$").replace("$$body$$", "$body$")
@@ -138,6 +139,8 @@ _TEMPLATE = r"""
   }
   block(width: hi + 0.5pt, body)
 })
+// Participation charts (docgen/chart.py), drawn in the page from their JSON data: vector, real text.
+@CHART@
 // The cover as in official Cambodian documents: the kingdom heading centred at the top, the
 // issuing ministry under it on the left, the title in the middle of the page, the status
 // and the supporting organisations at the foot.

@@ -169,6 +169,11 @@ class TypstTransform:
                 out += self._str(node["c"], in_heading)
             elif t == "Span":
                 out += self._span(node, in_heading)
+            elif t == "Image" and "chart" in node["c"][0][1] and _CHART_FILE.fullmatch(node["c"][2][0]):
+                # A participation chart: drawn by Typst from its data (vector, searchable text);
+                # the PNG beside it is the DOCX's. The name is ours (checked), quoted as a string.
+                data = node["c"][2][0].rsplit(".", 1)[0] + ".json"
+                out.append(raw_expr(f"#docgen-chart(json({typst_string(data)}))"))
             elif t == "Link" and self._dangling(node):
                 # Typst refuses a link to a label that does not exist: keep the text only.
                 out += self.inlines(node["c"][1], in_heading)
@@ -280,6 +285,8 @@ class TypstTransform:
         self.labels = _ids(ast["blocks"], set())
         return {**ast, "blocks": self.blocks(ast["blocks"])}
 
+
+_CHART_FILE = re.compile(r"chart(_[A-Za-z0-9_]+)?\.png")
 
 # Inlines pandoc's Typst writer emits as '#function(..)[..]' expressions.
 _EXPRESSION_INLINES = {"Link", "Image", "Note", "Strikeout", "Underline", "Superscript", "Subscript", "SmallCaps"}
