@@ -304,10 +304,18 @@ def test_bilingual_pairs_every_heading_and_action(mini, nap_ast):
     all_divs = divs(doc)
     for aid in (a.id for a in mini.actions):
         content = next(c for i, _, _, c in all_divs if i == aid)
-        assert len(content) == 1 and content[0]["t"] == "Div" and "bilingual" in content[0]["c"][0][1]
+        # every part of the action (text, facts, each indicator, source) is an English/Khmer pair
+        a = mini.action[aid]
+        assert len(content) == 2 + len(a.indicators) + bool(a.source)
+        assert all(part["t"] == "Div" and "bilingual" in part["c"][0][1] for part in content)
+        for part in content:
+            en, km = part["c"][1]
+            assert dict(en["c"][0][2]) == {"lang": "en"} and dict(km["c"][0][2]) == {"lang": "km"}
         en, km = content[0]["c"][1]
-        assert dict(en["c"][0][2]) == {"lang": "en"} and dict(km["c"][0][2]) == {"lang": "km"}
         assert stringify(en).startswith(aid) and stringify(km).startswith(aid)
+        for part, ind in zip(content[2:], a.indicators):
+            en, km = part["c"][1]
+            assert stringify(en).startswith(ind.id) and stringify(km).startswith(ind.id)
     # every heading sits in a bilingual pair: English and Khmer
     for _, cls, _, content in all_divs:
         if "bilingual" in cls:
