@@ -83,14 +83,28 @@ def years(start: int, end: int) -> Tx:
 
 
 def source(ref: Optional[SourceRef]) -> Optional[Tx]:
-    """'Source: report §8.1.1' (the section when known, else file and line)."""
+    """'Source: report §8.1.1' (the section when known, else the source document's title)."""
     if ref is None:
         return None
     if ref.section:
         return Tx(f"{i18n.label('source', 'en')}: {i18n.label('report', 'en')} §{ref.section}",
                   f"{i18n.label('source', 'km')}: {i18n.label('report', 'km')} §{i18n.digits(ref.section, 'km')}")
-    where = f"{ref.file}:{ref.line}" + (f"-{ref.line_end}" if ref.line_end else "")
-    return Tx(f"{i18n.label('source', 'en')}: {where}", f"{i18n.label('source', 'km')}: {where}")
+    en, km = SOURCE_TITLES.get(ref.file, ("source document", "ឯកសារប្រភព"))
+    return Tx(f"{i18n.label('source', 'en')}: {en}", f"{i18n.label('source', 'km')}: {km}")
+
+
+# How readers know the source documents (seeds/README.md): a document never cites a file name.
+SOURCE_TITLES: dict[str, tuple[str, str]] = {
+    "003_465d7293abc2d4a4.txt": ("Situation Analysis Report on WPS in Cambodia (MoWA/UN Women, 2025)",
+                                 "របាយការណ៍វិភាគស្ថានភាពស្ត្រី សន្តិភាព និងសន្តិសុខនៅកម្ពុជា (ក្រសួងកិច្ចការនារី/UN Women ២០២៥)"),
+    "001_9ead8a71501577e0.txt": ("Foundations of Women, Peace & Security (Women Peace Makers, 2025)",
+                                 "មូលដ្ឋានគ្រឹះនៃស្ត្រី សន្តិភាព និងសន្តិសុខ (Women Peace Makers ២០២៥)"),
+    "002_b986c2f325d10413.txt": ("UN Women news release on the workshop of 18 December 2024",
+                                 "ព័ត៌មាន UN Women អំពីសិក្ខាសាលាថ្ងៃទី១៨ ខែធ្នូ ឆ្នាំ២០២៤"),
+    "004_d5b82e04dea79d70.txt": ("report on the ASEAN Localisation Toolkit launch, 14-15 December 2023",
+                                 "របាយការណ៍អំពីការដាក់ឱ្យប្រើប្រាស់ឧបករណ៍ធ្វើមូលដ្ឋានីយកម្មអាស៊ាន ថ្ងៃទី១៤-១៥ ខែធ្នូ ឆ្នាំ២០២៣"),
+    "000_77fee85001ee5245.txt": ("profile of Women Peace Makers", "ប្រវត្តិរូបអង្គការ Women Peace Makers"),
+}
 
 
 def sources(refs: list[SourceRef]) -> Optional[Tx]:

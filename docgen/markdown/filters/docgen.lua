@@ -148,6 +148,9 @@ end
 
 function docx.Span(el)
   if el.attributes['custom-style'] then return nil end
+  if el.classes:includes('linebreak') then  -- a line break inside a table cell (the matrix)
+    return pandoc.LineBreak()
+  end
   if el.classes:includes('pending') then
     el.attributes['custom-style'] = 'Translation Pending'
   elseif el.classes:includes('placeholder') then
