@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from .common import (Id, OutcomeId, OutputId, SexCount, SourceRef, Strict, Text,
                      normalise_outcome_id, normalise_output_id)
+from .provenance import Provenance, Provenanced
 
 # --- ASEAN RPA-WPS reference frame (report §9.5) -----------------------------
 
@@ -87,24 +88,47 @@ class Baseline(Figure):
     retained_because: Optional[str] = None
 
 
-class Target(Strict):
+class Target(Provenanced):
+    """A target value; ``source:`` is the policy or document that sets it."""
+
     value: Optional[float] = None
     unit: Literal["percent", "number", "ratio"] = "number"
     year: int = Field(ge=1900, le=2100)
     text: Optional[Text] = None  # a qualitative target, or a note on the figure
-    source: Optional[SourceRef] = None  # the policy or document that sets the target
 
 
-class Indicator(Strict):
+Frequency = Literal["quarterly", "biannual", "annual", "midterm_and_end", "end"]
+
+
+class Indicator(Provenanced):
+    """An indicator of the results framework. Its own provenance says who chose the
+    indicator; baseline, targets and the rest carry theirs."""
+
     id: Id
     text: Text
     baseline: Optional[Baseline] = None
-    target: Optional[Target] = None
+    midterm: Optional[Target] = None  # the mid-term review's target
+    target: Optional[Target] = None  # the end-of-plan target
+    means_of_verification: Optional[Text] = None
+    frequency: Optional[Frequency] = None  # how often it is reported
+    responsible: Optional[Id] = None  # institution that reports it
 
 
-class Timeframe(Strict):
+class Timeframe(Provenanced):
     start: int = Field(ge=1900, le=2100)
     end: int = Field(ge=1900, le=2100)
+
+
+FundingStatus = Literal["to_be_costed", "estimated", "budgeted", "pledged", "secured"]
+
+
+class Cost(Provenanced):
+    """Indicative cost of an action; no amount until it is costed."""
+
+    amount: Optional[float] = Field(default=None, ge=0)
+    currency: Literal["USD", "KHR"] = "USD"
+    funding_source: Optional[Text] = None  # national budget, a development partner...
+    status: FundingStatus = "to_be_costed"
 
 
 class ActionSource(SourceRef):
@@ -120,10 +144,13 @@ class Action(Strict):
     asean_outputs: list[OutputId] = Field(min_length=1)
     text: Text
     lead: list[Id] = Field(min_length=1)
+    lead_provenance: Optional[Provenance] = None  # required by validation
     partners: list[Id] = []
+    partners_provenance: Optional[Provenance] = None  # required when there are partners
     themes: list[Id] = []
     indicators: list[Indicator] = []
     timeframe: Optional[Timeframe] = None
+    cost: Optional[Cost] = None
     status: Literal["proposed", "agreed", "dropped"] = "proposed"
     source: ActionSource
 
@@ -149,7 +176,7 @@ class Section(Strict):
     sources: list[SourceRef] = []
 
 
-class Period(Strict):
+class Period(Provenanced):
     start: int = Field(ge=2000, le=2100)
     end: int = Field(ge=2000, le=2100)
 

@@ -409,4 +409,6 @@ def check_plan(plan: Plan, strict: bool = False) -> list[Diagnostic]:
         r.out += check_tor(plan)
     from ..review.checks import check_feedback
     r.out += check_feedback(plan)
+    from .provenance import check_provenance
+    r.out += check_provenance(plan)
     return r.out
