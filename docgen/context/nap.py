@@ -11,6 +11,7 @@ from .. import i18n
 from ..anchors import bookmark_for
 from ..model.bundle import Plan
 from ..model.plan import Action, Baseline, Indicator, Target
+from . import nap_parts as parts
 from . import values as v
 from .values import Tx, tx
 
@@ -91,15 +92,31 @@ def _target(t: Optional[Target]) -> Optional[Tx]:
     return Tx("; ".join(parts_en), "; ".join(parts_km), numeric=not t.text)
 
 
-def _indicator(ind: Indicator) -> dict[str, Any]:
+def _proposed(p) -> bool:
+    return p is not None and p.provenance_kind == "proposed"
+
+
+def _frequency(freq: Optional[str]) -> Optional[Tx]:
+    return parts.FREQUENCY(freq) if freq else None
+
+
+def _indicator(plan: Plan, ind: Indicator) -> dict[str, Any]:
     return {
         "id": ind.id,
         "anchor": bookmark_for("indicator", ind.id),
         "text": tx(ind.text),
+        "proposed": ind.provenance_kind == "proposed",
         "baseline": _baseline(ind.baseline),
-        "baseline_source": v.source(ind.baseline.source) if ind.baseline else None,
+        "baseline_source": v.source(ind.baseline.source, plan) if ind.baseline else None,
         "baseline_note": tx(ind.baseline.retained_because) if ind.baseline and ind.baseline.retained_because else None,
         "target": _target(ind.target),
+        "target_proposed": bool(ind.target and ind.target.provenance_kind == "proposed"),
+        "target_source": v.source(ind.target.source, plan) if ind.target and ind.target.source else None,
+        "midterm": _target(ind.midterm),
+        "midterm_proposed": bool(ind.midterm and ind.midterm.provenance_kind == "proposed"),
+        "means_of_verification": tx(ind.means_of_verification),
+        "frequency": _frequency(ind.frequency),
+        "responsible": _inst(plan, ind.responsible) if ind.responsible else None,
     }
 
 
@@ -112,10 +129,13 @@ def action_context(plan: Plan, a: Action) -> dict[str, Any]:
         "partners": [_inst(plan, i) for i in a.partners],
         "outputs": [{"id": o, "number": v.digits(o), "anchor": bookmark_for("output", o)} for o in a.asean_outputs],
         "themes": [{"id": t, "anchor": bookmark_for("theme", t)} for t in a.themes if t in plan.theme],
-        "indicators": [_indicator(i) for i in a.indicators],
+        "indicators": [_indicator(plan, i) for i in a.indicators],
         "timeframe": v.years(a.timeframe.start, a.timeframe.end) if a.timeframe else None,
-        "source": v.source(a.source),
+        "source": v.source(a.source, plan),
         "status": a.status,
+        "lead_proposed": _proposed(a.lead_provenance),
+        "partners_proposed": _proposed(a.partners_provenance),
+        "timeframe_proposed": _proposed(a.timeframe),
     }
 
 
@@ -138,9 +158,9 @@ def _live(plan: Plan) -> list[Action]:
     return [a for a in plan.actions if a.status != "dropped"]
 
 
-def _section(s) -> dict[str, Any]:
+def _section(plan: Plan, s) -> dict[str, Any]:
     return {"id": s.id, "anchor": bookmark_for("section", s.id), "title": tx(s.title),
-            "paragraphs": [tx(p) for p in s.paragraphs], "source": v.sources(s.sources)}
+            "paragraphs": [tx(p) for p in s.paragraphs], "source": v.sources(s.sources, plan)}
 
 
 def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
@@ -170,7 +190,7 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
         others = [actions[a.id] for a in live if a.pillar == p.id and a.id not in shown]
         pillars.append({
             "id": p.id, "number": v.digits(p.number), "anchor": bookmark_for("pillar", p.id),
-            "name": tx(p.name), "title": _numbered("pillar", p.number, tx(p.name)), "description": tx(p.description), "source": v.source(p.source),
+            "name": tx(p.name), "title": _numbered("pillar", p.number, tx(p.name)), "description": tx(p.description), "source": v.source(p.source, plan),
             "outcomes": outcomes, "other_actions": others,
         })
 
@@ -202,7 +222,7 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
     themes = sorted(plan.themes, key=lambda t: (t.kind != "focused_priority", t.number))
     theme_list = [{
         "id": t.id, "kind": t.kind, "anchor": bookmark_for("theme", t.id), "title": tx(t.title),
-        "summary": tx(t.summary), "source": v.source(t.source),
+        "summary": tx(t.summary), "source": v.source(t.source, plan),
         "actions": [a.id for a in live if t.id in a.themes],
     } for t in themes]
 
@@ -218,8 +238,8 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
         "doc_subtitle": tx(md.subtitle),
         "short_title": tx(md.short_title),
         "acronyms": [{"acronym": tx(i.acronym, en_ok_in_km=True), "name": tx(i.name)} for i in acronyms],
-        "intro_sections": [_section(s) for s in sections if s.id not in closing_ids],
-        "closing_sections": [_section(plan.section[sid]) for sid in closing_ids],
+        "intro_sections": [_section(plan, s) for s in sections if s.id not in closing_ids],
+        "closing_sections": [_section(plan, plan.section[sid]) for sid in closing_ids],
         "focused_priorities": [t for t in theme_list if t["kind"] == "focused_priority"],
         "thematic_areas": [t for t in theme_list if t["kind"] == "thematic_area"],
         "pillars": pillars,

@@ -90,8 +90,9 @@ class SourceDocument(Strict):
     id: Id
     file: str = Field(min_length=1)  # seed file name: for validation and traceability only
     title: Text
+    short_title: Optional[Text] = None  # in citations; the full title is in the list of sources
     publisher: Text  # "MoWA/UN Women"
-    year: int = Field(ge=1900, le=2100)
+    year: Optional[int] = Field(default=None, ge=1900, le=2100)
     kind: Literal["report", "handbook", "news", "event", "profile", "other"] = "other"
 
 
