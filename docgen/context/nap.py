@@ -36,6 +36,7 @@ def common_context(plan: Plan, lang: str) -> dict[str, Any]:
         "status": v.label(f"status_{md.status}"),
         "show_status": md.status != "draft",  # "DRAFT" is always on the cover
         "period": v.years(md.period.start, md.period.end),
+        "period_proposed": md.period.provenance_kind == "proposed",  # a working assumption until decided
         "country": tx(md.country),
         "ministry": tx(ministry.name) if ministry else tx(md.issuing_ministry),
         "supported_by": [tx(plan.institution[i].name) for i in md.supported_by if i in plan.institution],
@@ -253,4 +254,5 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
         "uncovered": uncovered,
         "action_ids": [a.id for a in live],
     })
+    ctx.update(parts.parts_context(plan, pillars, actions))
     return ctx

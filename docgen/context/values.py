@@ -82,9 +82,17 @@ def years(start: int, end: int) -> Tx:
     return Tx(i18n.year_range(start, end, "en"), i18n.year_range(start, end, "km"), numeric=True)
 
 
+_NAMED_PARTS = {"executive summary": ("Executive Summary", "សេចក្ដីសង្ខេបប្រតិបត្តិ"),
+                "foreword": ("Foreword", "អារម្ភកថា"), "glossary": ("Glossary", "សទ្ទានុក្រម"),
+                "acronyms": ("Acronyms", "អក្សរកាត់")}
+
+
 def _section(section: str, lang: str) -> str:
     """'§3.2' for a numbered section, the name itself for a named part ('Executive Summary')."""
     sec = section.strip()
+    named = _NAMED_PARTS.get(sec.casefold())
+    if named:
+        return named[0] if lang == "en" else named[1]
     if sec[:1].isdigit():
         return "§" + i18n.digits(sec, lang)
     if sec.lower().startswith("annex"):
