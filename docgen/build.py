@@ -235,6 +235,9 @@ def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[st
         writers[fmt](job.markdown, path, job.meta, resource_dir=job.resource_dir)
         if not path.is_file():
             raise DocgenError(f"the {fmt.upper()} backend wrote no file for {path.name}")
+        if fmt == "docx" and job.meta.doc == "nap":
+            from .notes import add_secretariat_notes  # notes for reviewers as comments on their passage
+            add_secretariat_notes(path, plan, job.meta)
         if carry and fmt == "docx":
             carry(path, plan, job.meta)
         return path

@@ -131,13 +131,13 @@ def readiness(plan: Plan) -> list[Item]:
 def review_notes(plan: Plan) -> list[dict]:
     """Every note for reviewers: the data's own notes, then each conflict between sources
     recorded on a baseline (one figure retained, the others kept)."""
-    notes: list[dict] = [{"id": n.id, "on": n.on, "kind": n.kind, "text": n.text, "source": n.source}
+    notes: list[dict] = [{"id": n.id, "about": n.about, "kind": n.kind, "text": n.text, "source": n.source}
                          for n in plan.review_notes]
     for a in live_actions(plan):
         for ind in a.indicators:
             b = ind.baseline
             if b is not None and b.alternatives:
-                notes.append({"id": f"NOTE_{ind.id}", "on": a.id, "kind": "conflict", "indicator": ind,
+                notes.append({"id": f"NOTE_{ind.id}", "about": a.id, "kind": "conflict", "indicator": ind,
                               "baseline": b, "text": None, "source": b.source})
     return notes
 

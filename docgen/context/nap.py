@@ -69,13 +69,7 @@ def _figure(value: Optional[float], unit: str) -> Optional[Tx]:
 
 
 def _baseline(b: Optional[Baseline]) -> Optional[Tx]:
-    if b is None:
-        return None
-    fig = _figure(b.value, b.unit)
-    if b.year:
-        yr = v.digits(b.year)
-        fig = Tx(f"{fig.en} ({yr.en})", f"{fig.km} ({yr.km})", numeric=True)
-    return fig
+    return parts.figure(b)
 
 
 def _target(t: Optional[Target]) -> Optional[Tx]:

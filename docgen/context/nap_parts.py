@@ -38,6 +38,8 @@ _LABELS: dict[str, tuple[str, str]] = {
                      "តួលេខដែលផ្ទុយគ្នា ការសន្មត និងសំណួរដែលនៅចំហ មិនស្ថិតក្នុងអត្ថបទនៃផែនការទេ៖ ពួកវាស្ថិតនៅក្នុងឧបសម្ព័ន្ធ "
                      "«កំណត់សម្គាល់សម្រាប់អ្នកពិនិត្យ» ហើយក្នុងឯកសារ Word ជាមតិយោបល់របស់លេខាធិការដ្ឋាន ដែលអ្នកពិនិត្យអាចឆ្លើយតបនៅនឹងកន្លែង។"),
     "tbd": ("to be decided", "ត្រូវសម្រេច"),
+    "women": ("women", "ស្ត្រី"),
+    "men": ("men", "បុរស"),
     "TBD": ("TO BE DECIDED", "ត្រូវសម្រេច"),
     "vision_goal": ("Vision and goal", "ចក្ខុវិស័យ និងគោលដៅ"),
     "vision": ("Vision", "ចក្ខុវិស័យ"),
@@ -185,6 +187,21 @@ def _inst(plan: Plan, ref: Optional[str]) -> Optional[Tx]:
     return tx(inst.acronym, en_ok_in_km=True) if inst else tx(ref)
 
 
+def figure(f) -> Optional[Tx]:
+    """A reported figure: '27 % (2023)', or by sex: 'women 91 %, men 93 % (2023)'."""
+    if f is None:
+        return None
+    if f.value is not None:
+        return _figure(f.value, f.unit, f.year)
+    parts = [(L(k), _figure(x, f.unit, None)) for k, x in (("women", f.female), ("men", f.male)) if x is not None]
+    en = ", ".join(f"{lab.en} {x.en}" for lab, x in parts)
+    km = ", ".join(f"{lab.km} {x.km}" for lab, x in parts)
+    if f.year:
+        y = v.digits(f.year)
+        en, km = f"{en} ({y.en})", f"{km} ({y.km})"
+    return Tx(en, km, numeric=True)
+
+
 def _figure(value: Optional[float], unit: str, year: Optional[int]) -> Optional[Tx]:
     if value is None:
         return None
@@ -210,7 +227,7 @@ def _indicator_row(plan: Plan, ind, owner: str, owner_anchor: str) -> dict[str, 
     return {
         "id": ind.id, "owner": owner, "owner_anchor": owner_anchor,
         "text": tx(ind.text), "proposed": _proposed(ind),
-        "baseline": _figure(b.value, b.unit, b.year) if b else None,
+        "baseline": figure(b),
         "baseline_source": v.source(b.source, plan) if b else None,
         "midterm": _target(ind.midterm), "target": _target(ind.target),
         "mov": tx(ind.means_of_verification),
@@ -281,14 +298,14 @@ def _notes(plan: Plan) -> list[dict[str, Any]]:
         else:  # a baseline conflict, worded from the data
             ind, b = n["indicator"], n["baseline"]
             figs = [b] + list(b.alternatives)
-            cited = [(_figure(f.value, f.unit, f.year), v.source(f.source, plan)) for f in figs]
+            cited = [(figure(f), v.source(f.source, plan)) for f in figs]
             fig_en = "; ".join(f"{c[0].en} ({c[1].en})" for c in cited)
             fig_km = "; ".join(f"{c[0].km} ({c[1].km})" for c in cited)
-            used = _figure(b.value, b.unit, b.year)
+            used = figure(b)
             why_en = f" {b.retained_because}" if b.retained_because else ""
             text = Tx(_LABELS["conflict_text"][0].format(ind=ind.id, figures=fig_en, used=used.en) + why_en,
                       _LABELS["conflict_text"][1].format(ind=ind.id, figures=fig_km, used=used.km) + why_en)
-        out.append({"id": n["id"], "on": n["on"], "kind": L(f"note_{n['kind']}"), "text": text,
+        out.append({"id": n["id"], "about": n["about"], "kind": L(f"note_{n['kind']}"), "text": text,
                     "source": v.source(n["source"], plan) if n["source"] else None})
     return out
 

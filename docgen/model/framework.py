@@ -102,10 +102,11 @@ NoteKind = Literal["conflict", "assumption", "question", "correction"]
 class ReviewNote(Provenanced):
     """An editorial note for reviewers: out of the policy text, into the annex and a Word comment.
 
-    ``on`` is the stable ID the note is about (an action, indicator, section, body...).
+    ``about`` is the stable ID the note is about (an action, indicator, section...); none: the
+    document as a whole. (Not ``on:``, which YAML reads as ``true``.)
     """
 
     id: Id
-    on: Optional[str] = None
+    about: Optional[str] = None
     kind: NoteKind
     text: Text

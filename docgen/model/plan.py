@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal, Optional
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .common import (Id, OutcomeId, OutputId, SexCount, SourceRef, Strict, Text,
                      normalise_outcome_id, normalise_output_id)
@@ -74,12 +74,29 @@ class Theme(Strict):
 class Figure(Strict):
     """One reported figure, e.g. 21.4 % women among peacekeepers, with its source."""
 
-    value: float
+    value: Optional[float] = None  # the overall figure; may be absent when only the figures by sex are usable
+    female: Optional[float] = None  # the figure for women, when the source gives it
+    male: Optional[float] = None
     unit: Literal["percent", "number", "ratio"] = "number"
     year: Optional[int] = Field(default=None, ge=1900, le=2100)
     as_of: Optional[dt.date] = None
     counts: Optional[SexCount] = None
     source: SourceRef
+
+    @model_validator(mode="after")
+    def _some_value(self):
+        if self.value is None and self.female is None and self.male is None:
+            raise ValueError("a figure needs a 'value:' (or 'female:'/'male:' figures)")
+        return self
+
+    def values(self) -> list[float]:
+        return [x for x in (self.value, self.female, self.male) if x is not None]
+
+    def label(self) -> str:
+        """'89', or 'women 91, men 93' (for messages)."""
+        if self.value is not None:
+            return f"{self.value:g}"
+        return ", ".join(f"{k} {x:g}" for k, x in (("women", self.female), ("men", self.male)) if x is not None)
 
 
 class Baseline(Figure):

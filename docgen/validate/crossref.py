@@ -248,15 +248,15 @@ def check_dates(r: Reporter) -> None:
 
 def _check_baseline(r: Reporter, a, sub: tuple, base) -> None:
     if base.alternatives and not base.retained_because:
-        figures = ", ".join(f"{f.value:g} ({f.source.label()})" for f in base.alternatives)
-        r.at(a, sub, f"sources disagree ({base.value:g} vs {figures}) and the record does not say why "
-             f"{base.value:g} is used", hint="add 'retained_because:' explaining the choice", code="conflict")
+        figures = ", ".join(f"{f.label()} ({f.source.label()})" for f in base.alternatives)
+        r.at(a, sub, f"sources disagree ({base.label()} vs {figures}) and the record does not say why "
+             f"{base.label()} is used", hint="add 'retained_because:' explaining the choice", code="conflict")
     elif base.alternatives:
-        figures = ", ".join(f"{f.value:g} ({f.source.label()})" for f in base.alternatives)
-        r.at(a, sub, f"sources disagree: {base.value:g} ({base.source.label()}) is used; also reported: {figures}",
+        figures = ", ".join(f"{f.label()} ({f.source.label()})" for f in base.alternatives)
+        r.at(a, sub, f"sources disagree: {base.label()} ({base.source.label()}) is used; also reported: {figures}",
              severity=WARN, code="conflict")
-    if base.unit == "percent" and not 0 <= base.value <= 100:
-        r.at(a, sub + ("value",), f"percentage {base.value:g} is outside 0-100")
+    if base.unit == "percent" and not all(0 <= x <= 100 for x in base.values()):
+        r.at(a, sub + ("value",), f"percentage {base.label()} is outside 0-100")
     for path, counts in _walk_counts(base, sub):
         _check_counts(r, a, path, counts)
 
