@@ -5,6 +5,7 @@ Markdown, so the template environment escapes all of it.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from .. import i18n
@@ -148,6 +149,25 @@ def is_acronym(short: str, name: str) -> bool:
     return any(len(wd) > 1 and any(c.isupper() or c.isdigit() for c in wd[1:]) for wd in words)
 
 
+def institutions_used(plan: Plan, live: list[Action]) -> set[str]:
+    """Institutions the draft names: referenced by ID, or their acronym (or an alias) written in
+    one of its texts. Only these go into the list of acronyms."""
+    from ..status import _nap_records, _walk_texts
+
+    used = {plan.metadata.issuing_ministry, *plan.metadata.supported_by}
+    for a in live:
+        used.update(a.lead, a.partners)
+        used.update(i.responsible for i in a.indicators if i.responsible)
+    used.update(i.responsible for i in plan.outcome_indicators if i.responsible)
+    corpus = " ".join(t.en for rec in _nap_records(plan) if not hasattr(rec, "acronym")
+                      for t in _walk_texts(rec))
+    for inst in plan.institutions:
+        for form in {inst.acronym.en, *inst.aliases}:
+            if form and re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", corpus):
+                used.add(inst.id)
+    return used
+
+
 def _live(plan: Plan) -> list[Action]:
     # Dropped actions stay in the data (stable IDs) but leave the draft.
     return [a for a in plan.actions if a.status != "dropped"]
@@ -223,7 +243,8 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
 
     # Entries whose "acronym" is their name or a plain word (Senate, Media, Development
     # partners, Canada) are not acronyms.
-    acronyms = sorted((i for i in plan.institutions if is_acronym(i.acronym.en, i.name.en)),
+    used = institutions_used(plan, live)
+    acronyms = sorted((i for i in plan.institutions if i.id in used and is_acronym(i.acronym.en, i.name.en)),
                       key=lambda i: i.acronym.en.casefold())
     sections = [s for s in plan.sections]
     closing_ids = [sid for sid in CLOSING_SECTIONS if sid in plan.section]
@@ -232,7 +253,8 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
         "doc_title": tx(md.title),
         "doc_subtitle": tx(md.subtitle),
         "short_title": tx(md.short_title),
-        "acronyms": [{"acronym": tx(i.acronym, en_ok_in_km=True), "name": tx(i.name)} for i in acronyms],
+        "acronyms": [{"acronym": tx(i.acronym, en_ok_in_km=True), "name": tx(i.name),
+                      "proposed": _proposed(i.name_provenance)} for i in acronyms],
         "intro_sections": [_section(plan, s) for s in sections if s.id not in closing_ids],
         "closing_sections": [_section(plan, plan.section[sid]) for sid in closing_ids],
         "focused_priorities": [t for t in theme_list if t["kind"] == "focused_priority"],

@@ -57,6 +57,8 @@ class Institution(Strict):
     level: Optional[CoordinationLevel] = None  # as §8.2 assigns it; None where it assigns none
     aliases: list[str] = []  # other spellings met in the sources (MoI/Mol, MPTC/MoPTC)
     source: Optional[SourceRef] = None
+    # Where the sources give only the acronym, the full name is the drafters' reading (proposed).
+    name_provenance: Optional[Provenance] = None
 
 
 class Theme(Strict):
