@@ -39,6 +39,10 @@ _LABELS: dict[str, tuple[str, str]] = {
                      "«កំណត់សម្គាល់សម្រាប់អ្នកពិនិត្យ» ហើយក្នុងឯកសារ Word ជាមតិយោបល់របស់លេខាធិការដ្ឋាន ដែលអ្នកពិនិត្យអាចឆ្លើយតបនៅនឹងកន្លែង។"),
     "tbd": ("to be decided", "ត្រូវសម្រេច"),
     "women": ("women", "ស្ត្រី"),
+    "q_over": ("over", "ជាង"),
+    "q_under": ("under", "តិចជាង"),
+    "q_at_least": ("at least", "យ៉ាងហោចណាស់"),
+    "q_about": ("about", "ប្រហែល"),
     "men": ("men", "បុរស"),
     "TBD": ("TO BE DECIDED", "ត្រូវសម្រេច"),
     "vision_goal": ("Vision and goal", "ចក្ខុវិស័យ និងគោលដៅ"),
@@ -191,15 +195,27 @@ def figure(f) -> Optional[Tx]:
     """A reported figure: '27 % (2023)', or by sex: 'women 91 %, men 93 % (2023)'."""
     if f is None:
         return None
+    q = L(f"q_{f.qualifier}") if f.qualifier else None
     if f.value is not None:
-        return _figure(f.value, f.unit, f.year)
-    parts = [(L(k), _figure(x, f.unit, None)) for k, x in (("women", f.female), ("men", f.male)) if x is not None]
-    en = ", ".join(f"{lab.en} {x.en}" for lab, x in parts)
-    km = ", ".join(f"{lab.km} {x.km}" for lab, x in parts)
+        n = _figure(f.value, f.unit, None)
+        en, km = n.en, n.km
+    else:
+        parts = [(L(k), _figure(x, f.unit, None)) for k, x in (("women", f.female), ("men", f.male)) if x is not None]
+        en = ", ".join(f"{lab.en} {x.en}" for lab, x in parts)
+        km = ", ".join(f"{lab.km} {x.km}" for lab, x in parts)
+    if q:
+        en, km = f"{q.en} {en}", f"{q.km} {km}"
+    extra_en, extra_km = [], []
     if f.year:
         y = v.digits(f.year)
-        en, km = f"{en} ({y.en})", f"{km} ({y.km})"
-    return Tx(en, km, numeric=True)
+        extra_en.append(y.en)
+        extra_km.append(y.km)
+    if f.scope:
+        extra_en.append(f.scope.en)
+        extra_km.append(f.scope.km or f.scope.en)
+    if extra_en:
+        en, km = f"{en} ({'; '.join(extra_en)})", f"{km} ({'; '.join(extra_km)})"
+    return Tx(en, km, numeric=not f.scope)
 
 
 def _figure(value: Optional[float], unit: str, year: Optional[int]) -> Optional[Tx]:

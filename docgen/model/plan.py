@@ -80,6 +80,10 @@ class Figure(Strict):
     female: Optional[float] = None  # the figure for women, when the source gives it
     male: Optional[float] = None
     unit: Literal["percent", "number", "ratio"] = "number"
+    # The source's own qualifier ("over 60 per cent"): kept, or the figure says more than its source.
+    qualifier: Optional[Literal["over", "under", "at_least", "about"]] = None
+    # What the figure actually measures when narrower than the indicator ("RCAF leaders, 2023 MOWIP").
+    scope: Optional[Text] = None
     year: Optional[int] = Field(default=None, ge=1900, le=2100)
     as_of: Optional[dt.date] = None
     counts: Optional[SexCount] = None
