@@ -88,6 +88,13 @@ def _value(plan: Plan, value: Union[list, Text, Placeholder, None], ph: _Counter
     return {"placeholder": False, "text": None, "institutions": _inst_list(plan, value)}
 
 
+def _proposal(value: Optional[dict[str, Any]], prov) -> Optional[dict[str, Any]]:
+    """Mark a decided value the drafting team proposes (e.g. which body reports to which)."""
+    if value is not None and not value.get("placeholder"):
+        value["proposed"] = prov is not None and prov.provenance_kind == "proposed"
+    return value
+
+
 def _joined(a: Tx, b: Tx) -> Tx:
     return Tx(f"{a.en}: {b.en}", f"{a.km or a.en}៖ {b.km or b.en}")
 
@@ -100,10 +107,12 @@ def _body(plan: Plan, b: Body, ph: _Counter, names: dict[str, Tx]) -> dict[str, 
         "secretariat": _value(plan, b.secretariat, ph, _joined(name, L("secretariat"))),
         "members": [{**_inst_list(plan, [m.institution])[0], "note": tx(m.note)} for m in b.members],
         "membership_open": _value(plan, b.membership_open, ph, _joined(name, L("members"))),
-        "responsibilities": [{"text": tx(r.text), "source": v.source(r.source, plan)} for r in b.responsibilities],
+        "responsibilities": [{"text": tx(r.text), "source": v.source(r.source, plan),
+                              "proposed": r.provenance_kind == "proposed"} for r in b.responsibilities],
         "meetings": _value(plan, b.meetings, ph, _joined(name, L("meetings"))),
         "decision_making": _value(plan, b.decision_making, ph, _joined(name, L("decision_making"))),
-        "reports_to": _value(plan, b.reports_to, ph, _joined(name, L("reports_to")), bodies=names),
+        "reports_to": _proposal(_value(plan, b.reports_to, ph, _joined(name, L("reports_to")), bodies=names),
+                                b.reports_to_provenance),
         "source": v.sources(b.sources, plan),
     }
 
