@@ -236,7 +236,7 @@ def test_structure_follows_the_contract(nap_ast):
                        "Legal and policy basis", "Priority themes", "Pillar 1: Protection",
                        "Pillar 2: Participation", "Implementation and results matrix", "Results framework",
                        "Implementation timeline", "Indicative costing", "Risks and mitigation",
-                       "Monitoring, evaluation and reporting", "Localisation: provinces, districts and communes",
+                       "Reporting and evaluation schedule", "Localisation: provinces, districts and communes",
                        "Coordination and monitoring", "Actions mapped to the ASEAN RPA-WPS outputs",
                        "Notes for reviewers", "What remains to be decided", "Sources"]
     landscape = next(content for _, c, _, content in divs(en) if "landscape" in c)

@@ -176,9 +176,9 @@ def test_new_parts_are_in_every_pdf(built, plan, lang):
 
     outline = [t.replace("\u200b", "") for t in titles(reader.outline)]  # Khmer words are segmented
     want = {"en": ["Results framework", "Implementation timeline", "Indicative costing", "Risks and mitigation",
-                   "Monitoring, evaluation and reporting", "Notes for reviewers", "What remains to be decided"],
+                   "Reporting and evaluation schedule", "Notes for reviewers", "What remains to be decided"],
             "km": ["ក្របខណ្ឌលទ្ធផល", "កាលវិភាគអនុវត្ត", "ការប៉ាន់ស្មានថ្លៃដើម", "ហានិភ័យ និងការកាត់បន្ថយ",
-                   "ការតាមដាន ការវាយតម្លៃ និងការរាយការណ៍", "កំណត់សម្គាល់សម្រាប់អ្នកពិនិត្យ", "អ្វីដែលនៅត្រូវសម្រេច"]}
+                   "កាលវិភាគនៃការរាយការណ៍ និងការវាយតម្លៃ", "កំណត់សម្គាល់សម្រាប់អ្នកពិនិត្យ", "អ្វីដែលនៅត្រូវសម្រេច"]}
     for en, km in zip(want["en"], want["km"]):
         assert (km if lang == "km" else en) in outline or (lang == "en-km" and km in outline), (lang, en)
     for text in pdf_texts(nap(built, plan, lang, "pdf")):

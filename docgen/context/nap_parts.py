@@ -109,7 +109,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "level_low": ("low", "ទាប"),
     "level_medium": ("medium", "មធ្យម"),
     "level_high": ("high", "ខ្ពស់"),
-    "monitoring": ("Monitoring, evaluation and reporting", "ការតាមដាន ការវាយតម្លៃ និងការរាយការណ៍"),
+    "monitoring": ("Reporting and evaluation schedule", "កាលវិភាគនៃការរាយការណ៍ និងការវាយតម្លៃ"),
     "what": ("What", "អ្វី"),
     "when": ("When", "ពេលណា"),
     "by": ("By", "ដោយ"),
