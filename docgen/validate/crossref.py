@@ -303,10 +303,14 @@ def _walk_texts(obj: object, sub: tuple) -> Iterator[tuple[tuple, Text]]:
 
 def _records(plan: Plan) -> Iterator[object]:
     yield plan.metadata
-    for kind in ("pillars", "outcomes", "outputs", "institutions", "themes", "actions", "sections", "consultations"):
+    for kind in ("pillars", "outcomes", "outputs", "institutions", "themes", "actions", "sections", "consultations",
+                 "outcome_indicators", "risks", "monitoring", "localisation", "legal_basis", "source_documents",
+                 "review_notes"):
         yield from getattr(plan, kind)
     if plan.tor is not None:
         yield plan.tor
+    if plan.vision is not None:
+        yield plan.vision
 
 
 _KHMER = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]")
@@ -366,8 +370,13 @@ def check_sources(r: Reporter) -> None:
             line_counts[name] = path.read_bytes().count(b"\n") + 1 if path.is_file() else None
         return line_counts[name]
 
+    listed = {d.file for d in r.plan.source_documents}
     for rec in _records(r.plan):
         for sub, ref in _walk_sources(rec, ()):
+            if listed and ref.file not in listed:
+                r.at(rec, sub + ("file",), f"'{ref.file}' is not in the list of source documents, so the drafts "
+                     "cannot cite it by title", hint="add it to source_documents (plan_data/sources.yaml)",
+                     severity=WARN, code="source")
             total = lines_in(ref.file)
             if total is None:
                 known = sorted(p.name for p in seeds.iterdir() if p.is_file())
