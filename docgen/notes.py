@@ -20,6 +20,8 @@ AUTHOR = "NAP-WPS Secretariat"
 
 
 def note_comments(plan: Any, lang: str) -> list:
+    """The notes as comments for the NAP in ``lang`` (en-km documents get the English text)."""
+    lang = "km" if lang == "km" else "en"
     from .anchors import bookmark_for
     from .context.nap_parts import _notes
     from .model.feedback import Anchor, FeedbackItem, Reviewer
@@ -54,10 +56,14 @@ def add_secretariat_notes(docx_path: Path, plan: Any, meta: Any) -> int:
     """Add the notes to the NAP's DOCX at ``docx_path`` (in place, atomically); returns how many."""
     if getattr(meta, "doc", None) != "nap":
         return 0
-    lang = "km" if getattr(meta, "lang", "en") == "km" else "en"
-    comments = note_comments(plan, lang)
+    return add_note_comments(docx_path, note_comments(plan, getattr(meta, "lang", "en")), meta)
+
+
+def add_note_comments(docx_path: Path, comments: list, meta: Any) -> int:
+    """Write ``comments`` (from :func:`note_comments`) into the DOCX at ``docx_path``."""
     if not comments:
         return 0
+    lang = "km" if getattr(meta, "lang", "en") == "km" else "en"
     from .docx.zipio import write_zip
     from .fsutil import atomic_write_bytes
     from .review.carry import add_comments

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, format_path
 from ..model.bundle import Plan
 from ..model.provenance import Provenanced
-from ..model.tor import Placeholder
-from .crossref import Reporter
 
 HINT = ("say where it comes from: 'source: {file, line, section}' (a citation), "
         "'proposed: {rationale: {en: ..., km: ...}}' (the drafting team's proposal) or "
@@ -71,8 +69,16 @@ def _indicator(rec, sub: tuple, ind) -> Iterator[tuple[object, tuple, str, Optio
 
 
 def check_provenance(plan: Plan) -> list[Diagnostic]:
-    r = Reporter(plan)
+    out = []
     for rec, sub, what, kind in provenance_points(plan):
-        if kind is None:
-            r.at(rec, sub, f"{what} has no provenance", hint=HINT, code="provenance")
-    return r.out
+        if kind is not None:
+            continue
+        origin = plan.origin(rec)
+        if origin is None:
+            file, line, col, loc = str(plan.root), None, None, sub
+        else:
+            file, line, col = origin.where(*sub)
+            loc = origin.loc + tuple(sub)
+        out.append(Diagnostic(file, line, col, format_path(loc), f"{what} has no provenance", hint=HINT,
+                              code="provenance"))
+    return out
