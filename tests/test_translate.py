@@ -133,6 +133,12 @@ def test_one_changed_english_makes_exactly_that_khmer_stale(data, capsys):
     assert len(stale) == 1 and "translation out of date" in stale[0].message
     assert stale[0].path.startswith("actions[2].text") and stale[0].file.endswith("protection.yaml")
     assert translation_counts(plan)["stale"] == 1
+    from docgen.status import readiness
+    stale_item = next(i for i in readiness(plan) if i.key == "stale_translations")
+    assert stale_item.counts == {"nap": 1, "tor": 0, "consultations": 0}
+    assert main(["status", "--data", str(data)]) == 0
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("Khmer translations out of date"))
+    assert line.split()[-4:] == ["1", "0", "0", "1"]
     assert [a.id for a in plan.actions if a.text.stale] == ["PROT_03"]
     assert main(["validate", "--data", str(data), "--strict"]) == 1
     assert "translation out of date" in capsys.readouterr().out
