@@ -45,10 +45,6 @@ from . import glyphless as _glyphless
 __all__ = ["fix_khmer_text", "khmer_run_text"]
 
 _KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
-_SILENT_TEXT = b"<FEFF0000>"
-_SILENT_MAP = lambda code: "0000"
-# Khmer in a UTF-16BE text string (ActualText) or a ToUnicode map: a quick "is there any"
-_KHMER_UTF16 = re.compile(rb"<FEFF(?:[0-9A-F]{4})*?17[89A-F][0-9A-F]|<17[89A-F][0-9A-F]", re.I)
 
 # --- one content-stream operation per match -------------------------------------------
 _STR = rb"\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*\)"
@@ -60,6 +56,7 @@ _DICT = (rb"<<(?:[^<>()]|" + _STR + rb"|" + _HEX + rb"|<<(?:[^<>()]|" + _STR + r
          + rb")*>>)*>>")
 _OPERAND = b"(?:" + b"|".join([_NUM, _NAME, _STR, _DICT, _HEX, _ARR, rb"true|false|null"]) + b")"
 _OP = re.compile(rb"(?:\s|%[^\r\n]*)*((?:" + _OPERAND + rb"(?:\s|%[^\r\n]*)*)*)([A-Za-z'\"][A-Za-z0-9*]*|'|\")", re.S)
+_ACTUAL_TEXT = re.compile(rb"/ActualText\s*(" + _STR + rb"|" + _HEX + rb")", re.S)
 _TRAILING = re.compile(rb"(?:\s|%[^\r\n]*)*\Z")
 _TOKEN = re.compile(b"|".join([_NUM, _NAME, _STR, _HEX, rb"\[|\]", _DICT]), re.S)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
@@ -190,6 +187,8 @@ class _Span:
     text: str
     dict_at: tuple[int, int]       # byte range of its property dictionary
     open_at: int                   # where its BDC operation starts
+    open_end: int = -1             # and ends
+    close_at: tuple = ()           # byte range of its EMC, if that is in the same text object
     end_at: int = -1               # just after its EMC, if that EMC is in the same text object
     shows: list = field(default_factory=list)
     claimed: bool = False          # its text is already given to a cluster
@@ -231,6 +230,10 @@ class _Show:
     pre_ids: tuple                 # state ids and Tm version before those operations
     pre_tm_version: int
     tm_after: tuple = _IDENTITY
+    ctm: tuple = _IDENTITY
+    fill: bytes = b""
+    paint: int = 0                 # painting operations before it on the page
+    origin_along: float = 0.0
     next_ids: Optional[tuple] = None
     next_tm_version: int = -1
 
@@ -260,7 +263,7 @@ class _PageScan:
         self.spans: list[_Span] = []
         self.marks: list = []          # marked-content stack: a _Span or a serial number
         self.mark_serial = 0
-        self.gs = {"ctm": _IDENTITY, "font": None, "font_id": 0, "size": 0.0, "tl": 0.0,
+        self.gs = {"ctm": _IDENTITY, "fill": b"", "font": None, "font_id": 0, "size": 0.0, "tl": 0.0,
                    "tr": 0.0, "tr_id": 0, "tz": 100.0, "tz_id": 0, "tc": 0.0, "tc_id": 0,
                    "tw": 0.0, "tw_id": 0, "ts": 0.0, "ts_id": 0}
         self.stack: list[dict] = []
@@ -272,6 +275,7 @@ class _PageScan:
         self.run_key = None
         self.op_serial = 0
         self.previous: Optional[_Show] = None
+        self.paint = 0
         self.pre: Optional[tuple] = None   # (offset, state ids, Tm version) of the preamble
 
     def scan(self) -> None:
@@ -315,11 +319,11 @@ class _PageScan:
     # marked content
     def op_BDC(self, m):
         operands = m.group(1)
-        at = re.search(rb"/ActualText\s*(" + _STR + rb"|" + _HEX + rb")", operands, re.S)
+        at = _ACTUAL_TEXT.search(operands) if b"/ActualText" in operands else None
         if at and b"/MCID" not in operands:
             d = operands.index(b"<<")
             base = m.start(1)
-            span = _Span(_text_string(at.group(1)), (base + d, base + len(operands.rstrip())), base)
+            span = _Span(_text_string(at.group(1)), (base + d, base + len(operands.rstrip())), base, m.end())
             self.spans.append(span)
             self.marks.append(span)
             return
@@ -340,6 +344,7 @@ class _PageScan:
         if isinstance(top, _Span):
             if self.in_bt:
                 top.end_at = m.end()
+                top.close_at = (m.start(2), m.end())
         else:
             self._end_run()
 
@@ -427,6 +432,12 @@ class _PageScan:
 
     def op_TJ(self, m):
         self._show(m, [t for t in _TOKEN.findall(m.group(1)) if t not in (b"[", b"]")])
+
+    def op_paint(self, m):
+        self.paint += 1
+
+    def op_fill(self, m):
+        self.gs["fill_cs" if m.group(2) == b"cs" else "fill"] = m.group(0).strip()
 
     def op_BI(self, m):
         raise _Unsupported("inline image")
@@ -516,6 +527,10 @@ class _PageScan:
                      {k: gs[k] for k in ("tr", "tz", "tc", "tw", "ts")}, state_ids,
                      self.tm_version, self.tlm, tm, pre_at, pre_ids, pre_version)
         show.tm_after = tm_after
+        show.ctm = gs["ctm"]
+        show.fill = gs.get("fill_cs", b"") + b"|" + gs["fill"]
+        show.paint = self.paint
+        show.origin_along = e * ux + f * uy
         self.run.shows.append(show)
         if span is not None:
             span.shows.append(show)
@@ -530,6 +545,8 @@ class _PageScan:
         b"BT": op_BT, b"ET": op_ET, b"Tf": op_Tf, b"Tr": op_Tr, b"Tz": op_Tz, b"Tc": op_Tc,
         b"Tw": op_Tw, b"Ts": op_Ts, b"TL": op_TL, b"Tm": op_Tm, b"Td": op_Td, b"TD": op_TD,
         b"T*": op_Tstar, b"'": op_quote, b'"': op_dquote, b"Tj": op_Tj, b"TJ": op_TJ, b"BI": op_BI,
+        **dict.fromkeys((b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"S", b"s", b"Do", b"sh"), op_paint),
+        **dict.fromkeys((b"cs", b"sc", b"scn", b"g", b"rg", b"k"), op_fill),
     }
 
 
@@ -765,7 +782,7 @@ def _silent_twin(pdf, font, cache: dict):
         for start in range(0, top + 1, 100):
             stop = min(start + 100, top + 1)
             lines.append(f"{stop - start} beginbfchar")
-            lines += [f"<{code:04X}> <{_SILENT_MAP(code)}>" for code in range(start, stop)]
+            lines += [f"<{code:04X}> <0000>" for code in range(start, stop)]
             lines.append("endbfchar")
         cmap = ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
                 "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
@@ -787,43 +804,21 @@ def _free_name(taken: set, base: str) -> bytes:
     return name.encode()
 
 
-def _invisible_text(clusters: list[_Cluster], font_name: bytes, invisible: _InvisibleFont) -> bytes:
-    """The glyphless copy of ``clusters``: each at its origin, scaled to its advance."""
-    merged: list[list] = []             # [cluster, text]: no-width text joins a neighbour
-    for c in clusters:
-        if c.dropped or not c.text:
-            continue
-        if merged and (not c.has_width or not merged[-1][0].has_width):
-            if not c.has_width:
-                merged[-1][1] += c.text
-                continue
-            text = merged[-1][1]
-            merged[-1] = [c, text + c.text]
-            continue
-        merged.append([c, c.text])
-    if not merged:
-        return b""
-    out = [b"3 Tr"]
-    size = None
-    pen = None
-    tz = None
-    for c, text in merged:
-        if c.size != size:
-            size = c.size
-            out.append(b"/" + font_name + b" " + _num(size) + b" Tf")
-        m = c.matrix
-        if pen is None or abs(pen[0] - m[4]) > 0.01 or abs(pen[1] - m[5]) > 0.01 or pen[2] != m[:4]:
-            out.append(b" ".join(_num(v) for v in m) + b" Tm")
-        width = max(c.x1 - c.x0, 0.0)
-        hexdigits, count = invisible.encode(text)
-        scale = 100.0 * width / (count * _glyphless.ADVANCE / 1000.0 * size) if size else 100.0
-        scale = max(scale, 0.01)
-        if tz is None or abs(scale - tz) > 0.005:
-            tz = scale
-            out.append(_num(round(scale, 3)) + b" Tz")
-        out.append(b"<" + hexdigits + b">Tj")
-        pen = (m[4] + width * m[0], m[5] + width * m[1], m[:4])
-    return b" ".join(out)
+def _run_text(run: _Run) -> str:
+    return "".join(c.text for show in run.shows for c in show.clusters if not c.dropped)
+
+
+def _invisible_text(run: _Run, text: str, font_name: bytes, invisible: _InvisibleFont) -> bytes:
+    """The run's text once, in the glyphless font, from the run's origin to its end."""
+    first = run.shows[0]
+    reach = max([c.along1 for show in run.shows for c in show.clusters] + [first.origin_along])
+    scale = next((c.scale for show in run.shows for c in show.clusters), 1.0)
+    width = (reach - first.origin_along) / scale
+    hexdigits, count = invisible.encode(text)
+    size = first.size
+    tz = 100.0 * width / (count * _glyphless.ADVANCE / 1000.0 * size) if size and count else 100.0
+    return (b"3 Tr /" + font_name + b" " + _num(size) + b" Tf " + b" ".join(_num(v) for v in first.tm_start)
+            + b" Tm " + _num(round(max(tz, 0.01), 3)) + b" Tz <" + hexdigits + b">Tj")
 
 
 def _restore(show: _Show, ids_before: tuple, version_before: int, tm: tuple) -> bytes:
@@ -851,62 +846,57 @@ def _restore(show: _Show, ids_before: tuple, version_before: int, tm: tuple) -> 
     return b" ".join(out)
 
 
+# A silenced glyph sits in two spans. The outer one's ActualText is U+0000: poppler reads
+# that (nothing), and pdfium skips a text object whose ActualText is unprintable but
+# encodable in its font (the twin maps every code to U+0000). MuPDF reads the innermost
+# span instead, which would give it a NUL: the inner span's ActualText is not a string,
+# which MuPDF reads as empty and poppler and pdfium pass over.
+_SILENT_OPEN = b"/Span<</ActualText<FEFF0000>>>BDC /Span<</ActualText/None>>BDC "
+_SILENT_INNER = b"/Span<</ActualText/None>>BDC "
+
+
 def _rewrite_page(data: bytes, scan: _PageScan, names: dict, invisible: _InvisibleFont) -> bytes:
-    """Pass 2: the page content with Khmer runs silenced and their text laid over them."""
-    runs = [r for r in scan.runs if r.khmer]
-    chosen = {id(r) for r in runs}
-    # a span whose glyphs are in several runs: all of them, or none, are rewritten
-    changed = True
-    while changed:
-        changed = False
-        for span in scan.spans:
-            ids = {id(s.run) for s in span.shows}
-            if ids & chosen and not ids <= chosen:
-                for s in span.shows:
-                    if id(s.run) not in chosen:
-                        chosen.add(id(s.run))
-                        runs.append(s.run)
-                changed = True
+    """Pass 2: Khmer runs silenced, their text laid over them once in invisible glyphs."""
+    runs = [r for r in scan.runs if r.khmer and r.shows[0].pre_at >= 0]
     if not runs:
         return data
     edits: list[tuple[int, int, int, bytes]] = []   # (start, order, end, bytes)
-    neutral: set[int] = set()
-    silent_open = b"/Span<</ActualText" + _SILENT_TEXT + b">>BDC "
+    spans_done: set[int] = set()
     for run in runs:
-        for show in run.shows:
-            twin = names[show.font_name]
-            if show.span is not None:
-                if id(show.span) not in neutral:
-                    neutral.add(id(show.span))
-                    a, b = show.span.dict_at
-                    edits.append((a, 0, b, b"<</ActualText" + _SILENT_TEXT + b">>"))
-                edits.append((show.start, 1, show.start, b"/" + twin + b" " + _num(show.size) + b" Tf "))
-            else:
-                edits.append((show.start, 1, show.start, silent_open + b"/" + twin + b" "
-                              + _num(show.size) + b" Tf "))
-                edits.append((show.end, 0, show.end, b" EMC"))
-        layer = _invisible_text([c for s in run.shows for c in s.clusters], names[None], invisible)
-        if not layer:
-            continue
+        text = _run_text(run)
         first = run.shows[0]
-        if first.pre_at >= 0:
-            # before the glyphs: MuPDF then meets the text first and the silent glyphs
-            # after it, so it sees no jump back (which it reads as a space)
+        if text:
+            layer = _invisible_text(run, text, names[None], invisible)
             restore = _restore(first, first.pre_ids, first.pre_tm_version, first.tm_start)
             edits.append((first.pre_at, -1, first.pre_at, b" " + layer + b" " + restore + b" "))
-        else:
-            last = run.shows[-1]
-            at = last.span.end_at if last.span is not None and last.span.end_at > 0 else last.end
-            nxt = last.next_ids
-            restore = b"" if nxt is None else _restore(last, nxt, last.next_tm_version, last.tm_after)
-            edits.append((at, 2, at, b" " + layer + b" " + restore + b"\n"))
+        for show in run.shows:
+            twin = b"/" + names[show.font_name] + b" " + _num(show.size) + b" Tf "
+            span = show.span
+            if span is not None and all(s.run.khmer for s in span.shows):
+                if id(span) not in spans_done:
+                    spans_done.add(id(span))
+                    a, b = span.dict_at
+                    edits.append((a, 0, b, b"<</ActualText<FEFF0000>>>"))
+                edits.append((show.start, 1, show.start, _SILENT_INNER + twin))
+            else:
+                edits.append((show.start, 1, show.start, _SILENT_OPEN + twin))
+                edits.append((show.end, 0, show.end, b" EMC"))
+            edits.append((show.end, 0, show.end, b" EMC"))
+        last = run.shows[-1]
+        if last.next_ids is not None:
+            after = _restore(last, last.next_ids, last.next_tm_version, last.tm_after)
+            if after:
+                at = last.span.end_at if last.span is not None and last.span.end_at > 0 else last.end
+                edits.append((at, 2, at, b" " + after + b"\n"))
     edits.sort(key=lambda e: (e[0], e[1]))
     out = []
     pos = 0
-    for start, _, end, text in edits:
+    for start, _, stop, text in edits:
+        if start < pos:
+            start = pos
         out.append(data[pos:start])
         out.append(text)
-        pos = max(pos, end)
+        pos = max(pos, stop)
     out.append(data[pos:])
     return b"".join(out)
 
@@ -916,37 +906,41 @@ def fix_khmer_text(pdf: bytes) -> bytes:
     docstring); the pages look exactly as before. A PDF without Khmer comes back as is."""
     import pikepdf
 
-    if not _KHMER_UTF16.search(pdf) and b"/ActualText" not in pdf:
-        return pdf
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         font_cache: dict = {}
+        pages = [(page, _page_fonts(page, font_cache)) for page in doc.pages]
+        if not any(font is not None and any(_KHMER.search(t) for t in font.to_unicode.values())
+                   for font in font_cache.values()):
+            return pdf
         twins: dict = {}
         invisible: Optional[_InvisibleFont] = None
         changed = False
-        for page in doc.pages:
-            scan = _scan_page(page, font_cache)
-            if scan is None or not any(r.khmer for r in scan.runs):
+        for page, fonts in pages:
+            if not fonts:
+                continue
+            scan = _PageScan(_content_bytes(page), fonts)
+            try:
+                scan.scan()
+            except (_Unsupported, ValueError, struct.error, IndexError):
+                continue
+            if not any(r.khmer for r in scan.runs):
                 continue
             _drop_repeated_pieces(scan.shows)
             _close_gaps(scan.shows)
             if invisible is None:
                 invisible = _InvisibleFont(doc)
-            fonts = page.obj.Resources.Font
-            taken = {k[1:].encode("latin-1") for k in fonts.keys()}
+            resources = page.obj.Resources.Font
+            taken = {k[1:].encode("latin-1") for k in resources.keys()}
             names: dict = {None: _free_name(taken, "dgInvisible")}
-            fonts[b"/" .decode() + names[None].decode()] = invisible.font
-            for name, font in scan.fonts.items():
-                if font is not None and any(s.font_name == name for r in scan.runs if r.khmer for s in r.shows):
-                    twin_name = _free_name(taken, name.decode("latin-1") + "dgSilent")
-                    names[name] = twin_name
-                    fonts["/" + twin_name.decode()] = _silent_twin(doc, font, twins)
-            # runs pulled in through a shared span may use other fonts
-            for name, font in scan.fonts.items():
-                if name not in names and font is not None:
-                    twin_name = _free_name(taken, name.decode("latin-1") + "dgSilent")
-                    names[name] = twin_name
-                    fonts["/" + twin_name.decode()] = _silent_twin(doc, font, twins)
-            page.obj.Contents = doc.make_stream(_rewrite_page(scan.data, scan, names, invisible))
+            resources["/" + names[None].decode()] = invisible.font
+            for name, font in fonts.items():
+                if font is not None:
+                    names[name] = _free_name(taken, name.decode("latin-1") + "dgSilent")
+                    resources["/" + names[name].decode()] = _silent_twin(doc, font, twins)
+            content = _rewrite_page(scan.data, scan, names, invisible)
+            if content is scan.data:
+                continue
+            page.obj.Contents = doc.make_stream(content)
             changed = True
         if not changed:
             return pdf
