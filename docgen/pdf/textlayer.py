@@ -805,7 +805,9 @@ def _free_name(taken: set, base: str) -> bytes:
 
 
 def _run_text(run: _Run) -> str:
-    return "".join(c.text for show in run.shows for c in show.clusters if not c.dropped)
+    # U+200B is how the Typst source marks where a Khmer line may break: not text a
+    # reader copies or searches for (it would split the word a search looks for)
+    return "".join(c.text for show in run.shows for c in show.clusters if not c.dropped).replace("\u200b", "")
 
 
 def _invisible_text(run: _Run, text: str, font_name: bytes, invisible: _InvisibleFont) -> bytes:
