@@ -23,6 +23,7 @@ from ..model.common import SexCount
 from ..model.consultation import Consultation, FeedbackItem
 from . import values as v
 from .nap import common_context
+from .consultation_labels import L, labels  # noqa: F401  (labels: the templates' table)
 from .review import Links, harvested_rows, labels as review_labels, rounds_for_event
 from .values import LabelTable, Tx, tx
 
@@ -30,69 +31,6 @@ CHART_FILE = "chart.png"
 CHART_MD = MD(CHART_FILE)  # a fixed file name, printed as is in the image link
 ACTION_WIDTH = 70  # characters of action text shown next to an action ID
 
-# Labels of these documents (English / Khmer draft), kept here rather than in the
-# shared i18n_labels.yaml so the NAP pipeline's file stays its owner's.
-_LABELS: dict[str, tuple[str, str]] = {
-    "consultation_summary": ("Consultation summary", "សេចក្ដីសង្ខេបការពិគ្រោះយោបល់"),
-    "combined_summary": ("Summary of consultations", "សេចក្ដីសង្ខេបនៃការពិគ្រោះយោបល់"),
-    "combined_subtitle": ("Consultations on Cambodia's first NAP-WPS", "ការពិគ្រោះយោបល់លើផែនការសកម្មភាពជាតិលើកដំបូងរបស់កម្ពុជាស្ដីពីស្ត្រី សន្តិភាព និងសន្តិសុខ"),
-    "overview": ("Overview", "ទិដ្ឋភាពទូទៅ"),
-    "dates": ("Dates", "កាលបរិច្ឆេទ"),
-    "place": ("Place", "ទីកន្លែង"),
-    "kind": ("Type", "ប្រភេទ"),
-    "organisers": ("Organisers", "អ្នករៀបចំ"),
-    "topics": ("Topics", "ប្រធានបទ"),
-    "participation": ("Participation", "ការចូលរួម"),
-    "participants": ("Participants", "អ្នកចូលរួម"),
-    "reported_figures": ("Participant totals as the sources report them", "ចំនួនអ្នកចូលរួមសរុបតាមឯកសារប្រភព"),
-    "figure_source": ("Reported by", "រាយការណ៍ដោយ"),
-    "retained": ("retained", "រក្សាទុក"),
-    "retained_figure": ("Figure retained", "តួលេខដែលរក្សាទុក"),
-    "group": ("Stakeholder group", "ក្រុមភាគីពាក់ព័ន្ធ"),
-    "total": ("Total", "សរុប"),
-    "women": ("Women", "ស្ត្រី"),
-    "men": ("Men", "បុរស"),
-    "remarks": ("Remarks", "កំណត់សម្គាល់"),
-    "not_stated": ("not stated", "មិនបានបញ្ជាក់"),
-    "sex_not_stated": ("sex not stated", "មិនបានបញ្ជាក់ភេទ"),
-    "stated_total": ("Total as printed", "សរុបតាមការបោះពុម្ព"),
-    "rows_add_up": ("Sum of the rows", "ផលបូកជួរ"),
-    "chart_title": ("Participants by stakeholder group and sex", "អ្នកចូលរួមតាមក្រុមភាគីពាក់ព័ន្ធ និងភេទ"),
-    "chart_title_all": ("Participants by consultation and sex (figures retained)", "អ្នកចូលរួមតាមការពិគ្រោះយោបល់ និងភេទ (តួលេខដែលរក្សាទុក)"),
-    "no_breakdown": ("The sources give no breakdown by stakeholder group.", "ឯកសារប្រភពមិនផ្ដល់ការបែងចែកតាមក្រុមភាគីពាក់ព័ន្ធទេ។"),
-    "key_messages": ("Key messages", "សារសំខាន់ៗ"),
-    "heard_responded": ("What we heard, how we responded", "អ្វីដែលយើងបានឮ និងរបៀបដែលយើងបានឆ្លើយតប"),
-    "what_we_heard": ("What we heard", "អ្វីដែលយើងបានឮ"),
-    "linked_to": ("Linked to", "ភ្ជាប់ទៅ"),
-    "response": ("Response", "ការឆ្លើយតប"),
-    "rationale": ("Rationale", "មូលហេតុ"),
-    "notes_on_sources": ("Notes on the sources", "កំណត់សម្គាល់អំពីឯកសារប្រភព"),
-    "sources": ("Sources", "ឯកសារប្រភព"),
-    "consultations": ("Consultations", "ការពិគ្រោះយោបល់"),
-    "consultation": ("Consultation", "ការពិគ្រោះយោបល់"),
-    "actions_discussed": ("Actions and sections discussed in each consultation", "សកម្មភាព និងផ្នែកដែលបានពិភាក្សាក្នុងការពិគ្រោះយោបល់នីមួយៗ"),
-    "actions_discussed_note": ("Each cell lists the feedback items (F1, F2...) of that consultation linked to the action or section.", "ក្រឡានីមួយៗរាយមតិយោបល់ (F1, F2...) នៃការពិគ្រោះយោបល់នោះ ដែលភ្ជាប់ទៅសកម្មភាព ឬផ្នែក។"),
-    "action_or_section": ("Action / section", "សកម្មភាព / ផ្នែក"),
-    "section": ("Section", "ផ្នែក"),
-    "feedback_count": ("Feedback items", "មតិយោបល់"),
-    "response_summary": ("Responses", "ការឆ្លើយតប"),
-    "speaker": ("Said by", "និយាយដោយ"),
-    "resp_accepted": ("Accepted", "ទទួលយក"),
-    "resp_partly_accepted": ("Partly accepted", "ទទួលយកមួយផ្នែក"),
-    "resp_not_accepted": ("Not accepted", "មិនទទួលយក"),
-    "resp_noted": ("Noted", "បានកត់សម្គាល់"),
-    "resp_pending": ("Pending (to be decided)", "កំពុងរង់ចាំ (ត្រូវសម្រេច)"),
-    "kind_dialogue": ("Dialogue", "កិច្ចសន្ទនា"),
-    "kind_workshop": ("Workshop", "សិក្ខាសាលា"),
-    "kind_launch_workshop": ("Launch event and workshop", "ពិធីដាក់ឱ្យប្រើប្រាស់ និងសិក្ខាសាលា"),
-    "kind_interviews_focus_groups": ("Interviews and focus group discussions", "ការសម្ភាស និងការពិភាក្សាក្រុមគោលដៅ"),
-    "kind_meeting": ("Meeting", "កិច្ចប្រជុំ"),
-    "kind_review": ("Review", "ការពិនិត្យឡើងវិញ"),
-}
-
-
-L = LabelTable(_LABELS)
-labels = L.all
 
 
 def _count(n: Optional[int]) -> Tx:
@@ -124,9 +62,10 @@ def _sexcount(c: SexCount) -> dict[str, Tx]:
 def _link(plan: Plan, ref: str) -> dict[str, Any]:
     a = plan.action.get(ref)
     if a is not None:
-        return {"id": ref, "kind": "action", "title": tx(a.text)}
+        return {"id": ref, "kind": "action", "title": tx(a.text), "shown": ref, "titled": False}
     s = plan.section.get(ref)
-    return {"id": ref, "kind": "section", "title": tx(s.title) if s else tx(ref)}
+    title = tx(s.title) if s else tx(ref)
+    return {"id": ref, "kind": "section", "title": title, "shown": title, "titled": True}
 
 
 def _feedback(plan: Plan, f: FeedbackItem, links: Links) -> dict[str, Any]:
@@ -140,16 +79,16 @@ def _feedback(plan: Plan, f: FeedbackItem, links: Links) -> dict[str, Any]:
         "response": f.response,
         "response_label": L(f"resp_{f.response}"),
         "rationale": tx(f.rationale),
-        "source": v.source(f.source),
+        "source": v.source(f.source, plan),
     }
 
 
-def _bars(c: Consultation) -> list[tuple[Tx, SexCount]]:
+def _bars(c: Consultation, plan: Optional[Plan] = None) -> list[tuple[Tx, SexCount]]:
     """What the chart shows: the group rows, or the reported figures when there are none."""
     p = c.participants
     if p.tables:
         return [(tx(g.label), g.count) for g in p.group_rows()]
-    return [(tx(r.label) if r.label else v.source(r.source), r) for r in p.reported]
+    return [(tx(r.label) if r.label else v.source(r.source, plan), r) for r in p.reported]
 
 
 def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[str, Any]:
@@ -169,14 +108,14 @@ def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[s
         "organisers": [_inst(plan, o) for o in c.organisers],
         "organisers_note": tx(c.organisers_note),
         "summary": tx(c.summary),
-        "reported": [{"label": tx(r.label) if r.label else v.source(r.source), "source": v.source(r.source),
+        "reported": [{"label": tx(r.label) if r.label else v.source(r.source, plan), "source": v.source(r.source, plan),
                       "retained": i == p.retained, "note": r.discrepancy_note, **_sexcount(r)}
                      for i, r in enumerate(p.reported)],
         "retained": _sexcount(kept) if kept else None,
         "retained_total": kept.total if kept else None,
         "retained_because": tx(p.retained_because),
         "tables": [{
-            "id": t.id, "title": tx(t.title), "source": v.source(t.source),
+            "id": t.id, "title": tx(t.title), "source": v.source(t.source, plan),
             "stated": _sexcount(t.stated),
             "rows_sum": _sexcount(SexCount(**{f: (sum(getattr(g.count, f) for g in t.groups)
                                                    if all(getattr(g.count, f) is not None for g in t.groups) else None)
@@ -189,9 +128,10 @@ def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[s
         "harvested": harvested,
         "rounds": [fr.round for fr in rounds],
         "notes": [tx(n) for n in c.notes],
-        "sources": v.sources(c.sources),
+        "sources": v.sources(c.sources, plan),
         "linked": linked,
-        "link_titles": [{**_link(plan, e["id"]), **({"title": e["title"]} if e["title"] else {}),
+        "link_titles": [{**_link(plan, e["id"]), **({"title": e["title"], "shown": e["shown"], "titled": e["titled"]}
+                                                    if e["title"] else {}),
                          "anchor": e["anchor"]} for e in links.ordered()],
         "chart": MD(chart_name(c)),
     }
@@ -224,6 +164,8 @@ def consultation_context(plan: Plan, lang: str, c: Consultation) -> dict[str, An
 def summary_context(plan: Plan, lang: str) -> dict[str, Any]:
     ctx = common_context(plan, lang)
     records = [consultation_record(plan, c, lang) for _, c in consultations_each(plan)]
+    for i, r in enumerate(records, 1):
+        r["number"] = v.number(i)  # the overview's numbering, also the columns of the "discussed" table
     # Which actions/sections each consultation discussed: rows in plan order (actions, then sections).
     order = [a.id for a in plan.actions] + [s.id for s in plan.sections]
     linked = {ref for r in records for ref in r["linked"]}
@@ -281,7 +223,7 @@ def _chart(bars: list[tuple[Tx, SexCount]], title: Tx, lang: str, out: Path) -> 
 
 def chart_for(plan: Plan, lang: str, c: Consultation, folder: Path) -> Path:
     out = Path(folder) / chart_name(c)
-    _chart(_bars(c), L("chart_title"), lang, out)
+    _chart(_bars(c, plan), L("chart_title"), lang, out)
     return out
 
 
@@ -296,7 +238,6 @@ def summary_assets(plan: Plan, lang: str, folder: Path) -> None:
         chart_for(plan, lang, c, folder)
         kept = c.participants.retained_total()
         if kept is not None:
-            bars.append((Tx(f"{c.title.en[:48]}{'…' if len(c.title.en) > 48 else ''} ({dates(c).en})",
-                            f"{(c.title.km or c.title.en)[:48]}{'…' if len(c.title.km or c.title.en) > 48 else ''} ({dates(c).km})"),
-                         kept))
+            # the whole title: the chart wraps labels between words
+            bars.append((Tx(f"{c.title.en} ({dates(c).en})", f"{c.title.km or c.title.en} ({dates(c).km})"), kept))
     _chart(bars, L("chart_title_all"), lang, Path(folder) / CHART_FILE)

@@ -13,39 +13,14 @@ from typing import Iterable, Iterator, Optional
 
 from pydantic import BaseModel
 
-from ..diagnostics import Diagnostic, Severity, did_you_mean, format_path
+from ..diagnostics import Diagnostic, Severity
 from ..model.bundle import Plan
 from ..model.common import SexCount, SourceRef, Text
+from ..review.checks import check_feedback
+from .consultations import check_consultations, check_tor
+from .report import Reporter, institution_resolver as _institution_resolver, ref_hint as _ref_hint
 
 WARN = Severity.WARNING
-
-
-class Reporter:
-    """Collects diagnostics located at (record, sub-path)."""
-
-    def __init__(self, plan: Plan):
-        self.plan = plan
-        self.out: list[Diagnostic] = []
-
-    def at(self, record: object, sub: tuple, message: str, *, hint: str = "",
-           severity: Severity = Severity.ERROR, code: str = "") -> None:
-        origin = self.plan.origin(record)
-        if origin is None:
-            file, line, col, loc = str(self.plan.root), None, None, sub
-        else:
-            file, line, col = origin.where(*sub)
-            loc = origin.loc + tuple(sub)
-        self.out.append(Diagnostic(file, line, col, format_path(loc), message, hint=hint,
-                                   severity=severity, code=code))
-
-
-def _ref_hint(value: str, known: Iterable[str], what: str) -> str:
-    known = sorted(known)
-    guess = did_you_mean(value, known)
-    if guess:
-        return guess
-    listing = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
-    return f"known {what}: {listing}" if known else f"no {what} are defined yet"
 
 
 # --- IDs --------------------------------------------------------------------
@@ -86,21 +61,6 @@ def check_unique_ids(r: Reporter) -> None:
 
 
 # --- references ----------------------------------------------------------------
-
-
-def _institution_resolver(plan: Plan):
-    aliases = {alias: inst.id for inst in plan.institutions for alias in inst.aliases}
-
-    def check(r: Reporter, rec: object, sub: tuple, ref: str) -> None:
-        if ref in plan.institution:
-            return
-        if ref in aliases:
-            r.at(rec, sub, f"'{ref}' is another spelling of institution '{aliases[ref]}'",
-                 hint=f"write '{aliases[ref]}'", severity=WARN, code="alias")
-            return
-        r.at(rec, sub, f"unknown institution '{ref}'", hint=_ref_hint(ref, plan.institution, "institutions"),
-             code="unknown-ref")
-    return check
 
 
 def check_frame(r: Reporter) -> None:
@@ -248,15 +208,15 @@ def check_dates(r: Reporter) -> None:
 
 def _check_baseline(r: Reporter, a, sub: tuple, base) -> None:
     if base.alternatives and not base.retained_because:
-        figures = ", ".join(f"{f.value:g} ({f.source.label()})" for f in base.alternatives)
-        r.at(a, sub, f"sources disagree ({base.value:g} vs {figures}) and the record does not say why "
-             f"{base.value:g} is used", hint="add 'retained_because:' explaining the choice", code="conflict")
+        figures = ", ".join(f"{f.label()} ({f.source.label()})" for f in base.alternatives)
+        r.at(a, sub, f"sources disagree ({base.label()} vs {figures}) and the record does not say why "
+             f"{base.label()} is used", hint="add 'retained_because:' explaining the choice", code="conflict")
     elif base.alternatives:
-        figures = ", ".join(f"{f.value:g} ({f.source.label()})" for f in base.alternatives)
-        r.at(a, sub, f"sources disagree: {base.value:g} ({base.source.label()}) is used; also reported: {figures}",
+        figures = ", ".join(f"{f.label()} ({f.source.label()})" for f in base.alternatives)
+        r.at(a, sub, f"sources disagree: {base.label()} ({base.source.label()}) is used; also reported: {figures}",
              severity=WARN, code="conflict")
-    if base.unit == "percent" and not 0 <= base.value <= 100:
-        r.at(a, sub + ("value",), f"percentage {base.value:g} is outside 0-100")
+    if base.unit == "percent" and not all(0 <= x <= 100 for x in base.values()):
+        r.at(a, sub + ("value",), f"percentage {base.label()} is outside 0-100")
     for path, counts in _walk_counts(base, sub):
         _check_counts(r, a, path, counts)
 
@@ -303,10 +263,14 @@ def _walk_texts(obj: object, sub: tuple) -> Iterator[tuple[tuple, Text]]:
 
 def _records(plan: Plan) -> Iterator[object]:
     yield plan.metadata
-    for kind in ("pillars", "outcomes", "outputs", "institutions", "themes", "actions", "sections", "consultations"):
+    for kind in ("pillars", "outcomes", "outputs", "institutions", "themes", "actions", "sections", "consultations",
+                 "outcome_indicators", "risks", "monitoring", "localisation", "legal_basis", "source_documents",
+                 "review_notes"):
         yield from getattr(plan, kind)
     if plan.tor is not None:
         yield plan.tor
+    if plan.vision is not None:
+        yield plan.vision
 
 
 _KHMER = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]")
@@ -366,8 +330,13 @@ def check_sources(r: Reporter) -> None:
             line_counts[name] = path.read_bytes().count(b"\n") + 1 if path.is_file() else None
         return line_counts[name]
 
+    listed = {d.file for d in r.plan.source_documents}
     for rec in _records(r.plan):
         for sub, ref in _walk_sources(rec, ()):
+            if listed and ref.file not in listed:
+                r.at(rec, sub + ("file",), f"'{ref.file}' is not in the list of source documents, so the drafts "
+                     "cannot cite it by title", hint="add it to source_documents (plan_data/sources.yaml)",
+                     severity=WARN, code="source")
             total = lines_in(ref.file)
             if total is None:
                 known = sorted(p.name for p in seeds.iterdir() if p.is_file())
@@ -392,6 +361,8 @@ def check_plan(plan: Plan, strict: bool = False) -> list[Diagnostic]:
     check_glossary(r)
     check_dates(r)
     check_khmer(r, strict)
+    from .khmer_text import check_khmer_text
+    r.out += check_khmer_text(plan, strict)
     check_sources(r)
     # Actions' baselines are checked above, consultations in their own module.
     skip = {id(x) for x in [*plan.actions, *plan.consultations]}
@@ -400,13 +371,9 @@ def check_plan(plan: Plan, strict: bool = False) -> list[Diagnostic]:
             continue
         for sub, counts in _walk_counts(rec, ()):
             _check_counts(r, rec, sub, counts)
-    try:
-        from .consultations import check_consultations, check_tor
-    except ImportError:  # the consultation checks live in their own module
-        pass
-    else:
-        r.out += check_consultations(plan)
-        r.out += check_tor(plan)
-    from ..review.checks import check_feedback
+    r.out += check_consultations(plan)
+    r.out += check_tor(plan)
     r.out += check_feedback(plan)
+    from .provenance import check_provenance
+    r.out += check_provenance(plan)
     return r.out
