@@ -352,6 +352,8 @@ def check_plan(plan: Plan, strict: bool = False) -> list[Diagnostic]:
     check_glossary(r)
     check_dates(r)
     check_khmer(r, strict)
+    from .khmer_text import check_khmer_text
+    r.out += check_khmer_text(plan, strict)
     check_sources(r)
     # Actions' baselines are checked above, consultations in their own module.
     skip = {id(x) for x in [*plan.actions, *plan.consultations]}
