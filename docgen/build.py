@@ -426,6 +426,18 @@ def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[st
     return paths
 
 
+_JOB_BASICS = {"name", "markdown", "meta", "resource_dir", "formats"}
+
+
+def _job_extras(job: Job) -> str:
+    """Every other field of a job (e.g. Word comments a document adds) as stable text."""
+    import dataclasses
+    import json
+
+    extras = {f.name: getattr(job, f.name) for f in dataclasses.fields(job) if f.name not in _JOB_BASICS}
+    return json.dumps(extras, sort_keys=True, default=repr, ensure_ascii=False) if extras else ""
+
+
 def _count(n: int, what: str = "file") -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 
@@ -505,7 +517,10 @@ def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, mani
         files_dir.mkdir()
         needs_previous = any(t.doc.changes for t in todo)
         previous = previous_plan(plan, out) if needs_previous else None
-        extra = tree_digest(data) if carry_comments else ""  # carried comments come from the feedback files
+        carried = tree_digest(data) if carry_comments else ""  # carried comments come from the feedback files
+        # What a file is made from besides its Markdown and metadata: the plan's Khmer terms
+        # (line breaking, joining) and anything else a document adds to its job.
+        shared = cache.digest("lexicon", *sorted(khmer.lexicon().words))
         fingerprints: dict[str, str] = {}
         kept: list[str] = []
 
@@ -517,7 +532,7 @@ def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, mani
                 for fmt in fmts:
                     name = f"{target.name}.{fmt}"
                     fp = fingerprint(tool, fmt, job.markdown, job.meta, job.resource_dir,
-                                     extra if fmt == "docx" else "")
+                                     shared + _job_extras(job) + (carried if fmt == "docx" else ""))
                     if manifest.same_fingerprint(final, name, fp):
                         manifest.keep(name, inputs)  # inputs changed, but not this file's
                         kept.append(name)
