@@ -311,7 +311,11 @@ def _worker_job(job: Job, formats: list[str], out_dir: Path, carry_comments: boo
 
     # One format after the other: the workers already keep the cores busy, and a large
     # document's DOCX (pandoc) and PDF (Typst) at once would double the peak memory.
-    return [one(fmt) for fmt in formats]
+    try:
+        return [one(fmt) for fmt in formats]
+    finally:
+        from .markdown.reader import forget
+        forget()  # the AST was shared by this job's formats; the next job has its own
 
 
 def _worker_context():
@@ -378,9 +382,11 @@ def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_
     return paths
 
 
-# A worker process is replaced after this many jobs, so the memory of a large compile is
-# returned to the system (a fork from the preloaded server costs a few milliseconds).
-MAX_JOBS_PER_WORKER = 1
+# Jobs per worker process before it is replaced (None: it serves the whole build). The
+# workers live for the build: pandoc runs as its own process anyway, a worker's memory is
+# bounded by its largest document, and a stage's helper (LibreOffice for the DOCX layout)
+# starts once per worker instead of once per document.
+MAX_JOBS_PER_WORKER = None
 
 
 def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[str], carry_comments: bool = False,

@@ -51,11 +51,26 @@ def _library_versions() -> tuple[tuple[str, str], ...]:
     return tuple((n, _dist_version(n)) for n in names if n)
 
 
+@lru_cache(maxsize=None)
+def _program_stamp(name: str) -> str:
+    """Which installed program ``name`` is (its file's size and time: asking it for its
+    version would start it)."""
+    import os
+    import shutil
+
+    found = shutil.which(name)
+    if not found:
+        return "not installed"
+    st = os.stat(os.path.realpath(found))
+    return f"{st.st_size}-{st.st_mtime_ns}"
+
+
 def versions() -> dict[str, str]:
     from . import __version__
 
     out = {"docgen": __version__, "pandoc": pandoc_version(), "typst": typst_version()}
     out.update(_library_versions())
+    out["libreoffice"] = _program_stamp("soffice")  # lays out the DOCX for its TOC page numbers
     out.update({name: version() for name, version in sorted(EXTRA_TOOLS.items())})
     return out
 
