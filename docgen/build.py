@@ -25,6 +25,7 @@ import datetime as dt
 import importlib
 import os
 import shutil
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -293,9 +294,24 @@ def _diagnostics(name: str, fmt: str, exc: BaseException) -> list[Diagnostic]:
 _events = None  # in a worker process: the queue its progress goes to
 
 
+def _die_with_parent() -> None:
+    """A worker stops when the server it was forked from does (which stops with the build),
+    so a killed build leaves no worker running on (Linux; elsewhere it ends its job)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _worker_init(events, lexicon_words: list[str]) -> None:
     global _events
     _events = events
+    _die_with_parent()
     khmer.adopt_lexicon(lexicon_words)  # the plan's own Khmer terms, for line breaking
 
 
