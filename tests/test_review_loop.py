@@ -805,3 +805,23 @@ def test_a_rebuilt_sent_draft_is_suspected(sent, known, tmp_path):
     write_docx(md, other, dataclasses.replace(META, properties={"version": "0.1", "language": "en"}))
     r = harvest_file(other, known, sent_root=sent.parent.parent)
     assert any("rebuilt from changed data" in w.message for w in r.warnings)
+
+
+def test_an_edited_carried_comment_is_carried_in_its_new_wording(capsys, round1, tmp_path):
+    from docgen.review.carry import comment_plan
+    from docgen.validate import load_plan
+
+    data = round1
+    draft, cid = carried_draft(data, tmp_path / "carried.docx")
+    item = by_item_text(data)["Overlaps the first comment"]
+    reviewed = word_review(draft, tmp_path / "r.docx",
+                           edits={cid["Overlaps the first comment"]: f"[round1 {item.id}] Merge with the first one"})
+    assert harvest_cli(capsys, data, reviewed, round_name="round2")[0] == 0
+    plan, _ = load_plan(data)
+    carried = {c.item.id: c for c in comment_plan(plan)}
+    assert carried[item.id].paragraphs()[0] == f"[round1 {item.id}] Merge with the first one"
+    # the next draft with that wording, returned unchanged: no new edit
+    draft2, _ = carried_draft(data, tmp_path / "carried2.docx")
+    rc, out, _ = harvest_cli(capsys, data, draft2, round_name="round2")
+    assert "updated" not in out
+    assert [e.text for e in by_item_text(data)["Overlaps the first comment"].edits] == ["Merge with the first one"]
