@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
+from .cache import cached, digest
 from .diagnostics import DocgenError
 
 # Colours from docgen/style/style.yaml's palette (accent purple, heading blue), grey for "not stated".
@@ -82,6 +83,7 @@ def render_chart(bars: Sequence[Bar], *, title: str, legend: dict[str, str], lan
         return parts[0] + (f" ({', '.join(sexes)})" if sexes else "")
 
     from .pdf.fonts import font_set
+    from .toolchain import fonts_key, typst_version
 
     # The PDF's own fonts (Khmer OS or Noto Sans Khmer from PyPI), so a pip-only install
     # draws Khmer labels too; system fonts are not consulted.
@@ -96,14 +98,18 @@ def render_chart(bars: Sequence[Bar], *, title: str, legend: dict[str, str], lan
         "bars": [{"label": b.label, "total": b.total, "female": b.female, "male": b.male, "shown": shown(b)}
                  for b in bars],
     }
-    try:
-        png = typst.compile(_SOURCE.encode("utf-8"), format="png", ppi=ppi, ignore_system_fonts=True,
-                            font_paths=[str(p) for p in fs.paths],
-                            sys_inputs={"data": json.dumps(data, ensure_ascii=False)})
-    except Exception as exc:  # the compiler reports its own errors; name the chart, not a traceback
-        raise DocgenError(f"participation chart '{title}': Typst failed: {exc}") from None
-    if isinstance(png, list):  # one image per page; the chart is one page
-        png = png[0]
+    inputs = json.dumps(data, ensure_ascii=False)
+
+    def compile_png() -> bytes:
+        try:
+            png = typst.compile(_SOURCE.encode("utf-8"), format="png", ppi=ppi, ignore_system_fonts=True,
+                                font_paths=[str(p) for p in fs.paths], sys_inputs={"data": inputs})
+        except Exception as exc:  # the compiler reports its own errors; name the chart, not a traceback
+            raise DocgenError(f"participation chart '{title}': Typst failed: {exc}") from None
+        return png[0] if isinstance(png, list) else png  # one image per page; the chart is one page
+
+    # The same chart recurs (per-event summaries and the combined one; every rebuild).
+    png = cached("chart", digest(_SOURCE, inputs, str(ppi), fonts_key(fs), typst_version()), compile_png)
     if out_path is not None:
         Path(out_path).write_bytes(png)
     return png

@@ -1,4 +1,4 @@
-"""Issue 5: harvest reviewers' comments and tracked changes from reviewed DOCX files.
+"""Harvest reviewers' comments and tracked changes from reviewed DOCX files.
 
 Reviewed files are made here by three writers: pandoc (the docgen DOCX backend,
 from Markdown comment/insertion/deletion spans, plus Word's commentsExtended part

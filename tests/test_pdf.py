@@ -1,4 +1,4 @@
-"""Issue 3, PDF side: contract constructs, Khmer fonts and line breaks, metadata, safety."""
+"""The PDF backend: contract constructs, Khmer fonts and line breaks, metadata, safety."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""docgen release / diff / redline (issue 6), on two versions of a small plan.
+"""docgen release / diff / redline, on two versions of a small plan.
 
 tests/fixtures/versions/v1 (0.1) -> v2 (0.2): PREV_02 added, PROT_02 removed, PART_02
 reworded in English and Khmer, PROT_01 remapped from output 2.1 to 2.2, the target

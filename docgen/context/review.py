@@ -1,4 +1,4 @@
-"""Harvested feedback (plan_data/feedback/<round>.yaml) in the documents (issue 5).
+"""Harvested feedback (plan_data/feedback/<round>.yaml) in the documents.
 
 A round that names its consultation event (``consultation: <event-id>``, see
 :class:`docgen.model.feedback.FeedbackRound`) is shown in that event's summary
@@ -26,6 +26,8 @@ from ..review.carry import feedback_rounds
 from ..review.matrix import feedback_matrix
 from ..review.untracked import short_change
 from . import values as v
+from .consultation_labels import L as CL, labels as consultation_labels
+from .nap import common_context
 from .values import LabelTable, Tx, tx
 
 _KHMER_RUN = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF\u200B-\u200D]+(?:[ \u00A0]+[\u1780-\u17FF\u19E0-\u19FF\u200B-\u200D]+)*")
@@ -148,8 +150,6 @@ class Links:
 
 def harvested_rows(plan: Plan, rounds: list[FeedbackRound], links: Links, lang: str) -> list[dict[str, Any]]:
     """The matrix rows of ``rounds``' items, in the order of ``feedback_matrix``."""
-    from .consultation import L as CL
-
     by_id = {(fr.round, it.id): it for fr in rounds for it in fr.items}
     rows = []
     for fr in rounds:
@@ -190,9 +190,6 @@ def review_rounds_each(plan: Plan) -> list[tuple[str, FeedbackRound]]:
 
 
 def review_context(plan: Plan, lang: str, fr: FeedbackRound) -> dict[str, Any]:
-    from .consultation import labels as consultation_labels
-    from .nap import common_context
-
     ctx = common_context(plan, lang)
     links = Links(plan, "RV")
     rows = harvested_rows(plan, [fr], links, lang)

@@ -24,7 +24,17 @@ from ..diagnostics import DocgenError
 from ..model.common import Text
 from .escape import MD, md_id, md_inline, md_join, shorten
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def _templates_dir() -> Path:
+    """The templates: ``docgen/templates`` in an installed wheel, the repository's
+    top-level ``templates/`` in a source checkout (setup.py maps one onto the other)."""
+    installed = _PACKAGE / "templates"
+    return installed if installed.is_dir() else _PACKAGE.parent / "templates"
+
+
+TEMPLATES = _templates_dir()
 
 
 def km_span(text: str) -> MD:
