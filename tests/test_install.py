@@ -31,12 +31,12 @@ def _lock() -> dict[str, str]:
     for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
         m = re.match(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", line)
         if m:
-            pins.setdefault(m.group(1).lower().replace("_", "-"), m.group(2))
+            pins.setdefault(re.sub(r"[-_.]+", "-", m.group(1)).lower(), m.group(2))  # PEP 503 names
     return pins
 
 
 def _name(spec: str) -> str:
-    return Requirement(spec).name.lower().replace("_", "-")
+    return re.sub(r"[-_.]+", "-", Requirement(spec).name).lower()
 
 
 def test_the_lock_file_pins_versions_the_declared_ranges_allow():
