@@ -75,6 +75,10 @@ def make_parser() -> argparse.ArgumentParser:
     _add_data(p)
     p.set_defaults(func="docgen.export:run")
 
+    p = sub.add_parser("status", help="what remains to be decided before adoption, by kind and document")
+    _add_data(p)
+    p.set_defaults(func="docgen.status:run")
+
     p = sub.add_parser("build", help="build documents into build/<version>/")
     _add_data(p)
     p.add_argument("--doc", type=_csv(DOCS), default=list(DOCS), help="nap,tor,consultations (default: all)")
@@ -83,13 +87,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output root (default: build)")
     p.add_argument("--carry-comments", action="store_true",
                    help="put open feedback items back into the DOCX as Word comments on their actions")
-    p.add_argument("--lock-tracking", action="store_true",
-                   help="DOCX: enforce Track Changes (Word's 'restrict editing to tracked changes'; it is always on)")
     p.add_argument("--force", action="store_true",
                    help="rebuild every file, even those whose inputs did not change")
     talk = p.add_mutually_exclusive_group()
     talk.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     talk.add_argument("-v", "--verbose", action="store_true", help="also list the files that were up to date")
+    p.add_argument("--lock-tracking", action="store_true",
+                   help="DOCX: enforce Track Changes (Word's 'restrict editing to tracked changes'; it is always on)")
     p.set_defaults(func="docgen.build:run")
 
     p = sub.add_parser("harvest", help="collect reviewers' comments and tracked changes from DOCX files")

@@ -17,6 +17,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from docgen.khmer import strip_invisible
 import yaml
 
 from docgen.cli import main
@@ -207,7 +209,7 @@ def pydocx_reviewed(draft, work) -> Path:
     def runs_with(text):
         for p in paras:
             for r in p.runs:
-                if text in r.text:
+                if text in strip_invisible(r.text):
                     return r
         raise AssertionError(text)
 

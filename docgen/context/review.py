@@ -44,7 +44,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "item_count": ("Items", "ធាតុ"),
     "comments": ("Comments", "មតិយោបល់"),
     "changes": ("Proposed changes", "ការកែប្រែដែលបានស្នើ"),
-    "anchored": ("Anchored to an action, output or section", "ភ្ជាប់ទៅសកម្មភាព លទ្ធផល ឬផ្នែក"),
+    "anchored": ("Anchored to an action, output or section", "ភ្ជាប់ទៅសកម្មភាព ធាតុចេញ ឬផ្នែក"),
     "general_items": ("General", "ទូទៅ"),
     "open": ("Open", "បើក"),
     "reviewer": ("Reviewer", "អ្នកពិនិត្យ"),
@@ -116,6 +116,16 @@ def target_title(plan: Plan, kind: str, ident: str) -> Optional[Tx]:
     return None
 
 
+# Kinds whose IDs are internal (SEC_intro, protection, "3"): a reader sees their title instead.
+# Action, indicator, output and theme IDs are printed labels in the NAP and are shown as they are.
+_TITLED_KINDS = ("section", "pillar", "outcome")
+
+
+def shown(kind: str, ident: str, title: Optional[Tx]) -> Any:
+    """What a reference to a plan ID prints: the ID where readers know it, else the title."""
+    return title if kind in _TITLED_KINDS and title is not None else ident
+
+
 class Links:
     """The "Linked to" list of one document part: one anchored entry per plan ID.
 
@@ -136,7 +146,8 @@ class Links:
         if not name or len(name) > _ID_MAX or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
             name = f"{self.prefix}_L{len(self.entries) + 1}"[:_ID_MAX]
         title = target_title(self.plan, kind, ident)
-        entry = {"id": ident, "kind": kind, "anchor": MD(name), "title": title, "known": title is not None}
+        entry = {"id": ident, "kind": kind, "anchor": MD(name), "title": title, "known": title is not None,
+                 "shown": shown(kind, ident, title), "titled": kind in _TITLED_KINDS and title is not None}
         self.entries[ident] = entry
         return entry
 

@@ -30,6 +30,7 @@ from typing import Optional
 
 from lxml import etree
 
+from ..khmer import strip_invisible  # the DOCX writer's Khmer line-break marks
 from ..docx.ooxml import w
 from ..model.feedback import Anchor, FeedbackItem, Reply, Reviewer
 from .known import KnownIds, Target
@@ -121,7 +122,7 @@ def _text_of(el: etree._Element) -> str:
                 out.append("\n")
             first = False
         elif node.tag == T:
-            out.append(node.text or "")
+            out.append(strip_invisible(node.text or ""))
         elif node.tag == TAB:
             out.append("\t")
         else:
@@ -262,9 +263,9 @@ class _Walker:
                 else:
                     self._paragraph_break()
             elif tag == T:
-                self.text(el.text or "")
+                self.text(strip_invisible(el.text or ""))
             elif tag == DELTEXT:
-                self.text(el.text or "", deleted=True)
+                self.text(strip_invisible(el.text or ""), deleted=True)
             elif tag == TAB:
                 if el.getparent() is not None and el.getparent().tag == w("r"):
                     self.text("\t")
@@ -317,7 +318,7 @@ class _Walker:
     def _paragraph(self, p: etree._Element) -> None:
         self._paragraph_break()
         heading = _is_heading(p, self.heading_styles)
-        text = "".join(t.text or "" for t in p.iter(T))
+        text = strip_invisible("".join(t.text or "" for t in p.iter(T)))
         target = self.known.for_heading(text, heading) if text.strip() else None
         if target is not None:
             self.headings.append((self.pos, target))

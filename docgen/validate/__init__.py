@@ -8,6 +8,7 @@ from typing import Optional
 from ..diagnostics import Diagnostic, DocgenError, Severity
 from ..load.plan_dir import load_plan_dir
 from ..model.bundle import Plan
+from .khmer_text import use_plan_lexicon
 from .schema import build_plan
 
 
@@ -18,6 +19,7 @@ def load_plan(data_dir: Path, strict: bool = False) -> tuple[Optional[Plan], lis
     raw = load_plan_dir(Path(data_dir))
     plan, diags = build_plan(raw)
     if plan is not None:
+        use_plan_lexicon(plan)  # Khmer line breaking keeps the plan's own terms whole
         diags += [d for d in check_plan(plan, strict=strict) if not _follows_on(d, raw.unvalidated_ids)]
     if strict:
         diags = [d if d.severity is Severity.ERROR else
