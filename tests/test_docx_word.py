@@ -189,14 +189,13 @@ def test_toc_without_layout_keeps_entries_without_numbers(built):
 def test_layout_is_cached_by_content(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(layout, "_cache_dir", lambda: tmp_path)
-    monkeypatch.setattr(layout._helper, "available", lambda: True)
-    monkeypatch.setattr(layout._helper, "ask", lambda req: calls.append(req) or {"pages": {"A": 3}, "page_count": 9})
+    monkeypatch.setattr(layout._client, "ask", lambda req: calls.append(req) or {"pages": {"A": 3}, "page_count": 9})
     assert layout.layout(b"docx-bytes", ["A"]) == {"pages": {"A": 3}, "page_count": 9}
     assert layout.layout(b"docx-bytes", ["A"]) == {"pages": {"A": 3}, "page_count": 9}
     assert len(calls) == 1
     layout.layout(b"other-bytes", ["A"])
     assert len(calls) == 2
-    monkeypatch.setattr(layout._helper, "ask", lambda req: None)  # LibreOffice failed
+    monkeypatch.setattr(layout._client, "ask", lambda req: None)  # LibreOffice failed
     assert layout.layout(b"third", ["A"]) is None
 
 
