@@ -409,3 +409,27 @@ def test_no_blank_pages_in_libreoffice(lo_pdfs):
             lines = [ln for ln in text.splitlines() if ln.strip()]
             body = lines[1:-1] if number > 1 else lines  # running header, page footer
             assert sum(len(ln.strip()) for ln in body) >= 20, (key, number, lines)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not HAS_LO, reason="LibreOffice with UNO not installed")
+def test_one_layout_server_per_build_closed_at_its_end(tmp_path):
+    import time
+
+    # A build in worker processes: they share this process's server.
+    build(ROOT / "plan_data", ["tor"], ["en"], ["docx"], tmp_path, log=lambda *_: None)
+    sock = layout._Client.socket_path()
+    if not sock.exists():  # the build's layouts were cached: ask once more, with new bytes
+        layout.layout(os.urandom(64), ["_Toc000001"])
+    assert sock.exists()
+    pid = int(sock.with_suffix(".pid").read_text())
+    layout.close()
+    assert not sock.exists()
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the layout server did not end")

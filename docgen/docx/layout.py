@@ -73,6 +73,7 @@ class _Client:
         self.python: str | None = None
         self.checked = False
         self.broken = False
+        self.server: subprocess.Popen | None = None
 
     def available(self) -> bool:
         with self.lock:
@@ -116,6 +117,7 @@ class _Client:
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, start_new_session=True)
             path.with_suffix(".pid").write_text(str(proc.pid))
+            self.server = proc  # reaped by close() when it is this process's child
             deadline = time.monotonic() + 30
             while not path.exists() and proc.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.02)
@@ -158,8 +160,18 @@ def close() -> None:
     if path.exists():
         try:
             _Client._exchange(path, {"quit": True}, 30)
+            deadline = time.monotonic() + 15  # it closes soffice, then its socket
+            while path.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
         except (OSError, ValueError):
             _kill_server(path)
+        path.unlink(missing_ok=True)
+    if _client.server is not None:
+        try:
+            _client.server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            _kill_server(path)
+        _client.server = None
     for suffix in (".pid", ".lock"):
         path.with_suffix(suffix).unlink(missing_ok=True)
 
