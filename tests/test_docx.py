@@ -14,6 +14,7 @@ from lxml import etree
 
 from docgen.diagnostics import DocgenError
 from docgen.docmeta import DocMeta
+from docgen.khmer import strip_invisible
 from docgen.docx import write_docx
 from docgen.docx.reference import load_style, reference_bytes, reference_docx_for
 
@@ -129,7 +130,7 @@ def xml(path: Path, name: str):
 
 
 def text_of(el) -> str:
-    return "".join(el.itertext())
+    return strip_invisible("".join(el.itertext()))
 
 
 def style(styles, style_id: str):

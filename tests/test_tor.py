@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from docgen.khmer import strip_invisible
+
 from conftest import needs_pdftotext
 from lxml import etree
 
@@ -68,7 +70,7 @@ def _edit(plan_copy: Path, old: str, new: str) -> Path:
 
 def test_unknown_body_and_institution_are_errors_with_hints(plan_copy):
     path = _edit(plan_copy, "      reports_to: [HLSC]", "      reports_to: [HLCS]")
-    _edit(plan_copy, "        - {institution: MoEYS}", "        - {institution: MoEYs}")
+    _edit(plan_copy, "        - {institution: MoEYS,", "        - {institution: MoEYs,")
     _, diags = load_plan(plan_copy)
     errs = [d for d in diags if d.severity is Severity.ERROR]
     body = next(d for d in errs if "unknown body 'HLCS'" in d.message)
@@ -106,7 +108,7 @@ def _placeholder_runs(path: Path) -> str:
     for r in doc.iter(f"{W}r"):
         style = r.find(f"{W}rPr/{W}rStyle")
         if style is not None and style.get(f"{W}val") == "Placeholder":
-            out.append("".join(t.text or "" for t in r.iter(f"{W}t")))
+            out.append(strip_invisible("".join(t.text or "" for t in r.iter(f"{W}t"))))
     return "".join(out)
 
 
@@ -124,12 +126,16 @@ def test_every_placeholder_is_visible_in_docx(built, lang):
 def test_tor_docx_names_members_and_sources(built):
     plan, folder = built
     doc = etree.fromstring(zipfile.ZipFile(folder / f"ToR_{plan.metadata.version}_en.docx").read("word/document.xml"))
-    text = " ".join("".join(t.text or "" for t in doc.iter(f"{W}t")).split())
+    text = " ".join(strip_invisible("".join(t.text or "" for t in doc.iter(f"{W}t"))).split())
     for b in plan.tor.bodies:
         assert b.name.en in text
         for m in b.members:
             assert f"{m.institution} ({plan.institution[m.institution].name.en}" in text
-    assert "Source: report §8.2" in text
+    # citations are footnotes: the document and its section, never a file name or line
+    notes = etree.fromstring(zipfile.ZipFile(folder / f"ToR_{plan.metadata.version}_en.docx").read("word/footnotes.xml"))
+    notes_text = " ".join("".join(t.text or "" for t in notes.iter(f"{W}t")).split())
+    assert "Situation Analysis Report on WPS in Cambodia, MoWA/UN Women 2025, §8.2" in notes_text
+    assert ".txt" not in notes_text + text and "003_" not in notes_text + text
 
 
 @needs_pdftotext

@@ -62,9 +62,10 @@ def _sexcount(c: SexCount) -> dict[str, Tx]:
 def _link(plan: Plan, ref: str) -> dict[str, Any]:
     a = plan.action.get(ref)
     if a is not None:
-        return {"id": ref, "kind": "action", "title": tx(a.text)}
+        return {"id": ref, "kind": "action", "title": tx(a.text), "shown": ref, "titled": False}
     s = plan.section.get(ref)
-    return {"id": ref, "kind": "section", "title": tx(s.title) if s else tx(ref)}
+    title = tx(s.title) if s else tx(ref)
+    return {"id": ref, "kind": "section", "title": title, "shown": title, "titled": True}
 
 
 def _feedback(plan: Plan, f: FeedbackItem, links: Links) -> dict[str, Any]:
@@ -78,16 +79,16 @@ def _feedback(plan: Plan, f: FeedbackItem, links: Links) -> dict[str, Any]:
         "response": f.response,
         "response_label": L(f"resp_{f.response}"),
         "rationale": tx(f.rationale),
-        "source": v.source(f.source),
+        "source": v.source(f.source, plan),
     }
 
 
-def _bars(c: Consultation) -> list[tuple[Tx, SexCount]]:
+def _bars(c: Consultation, plan: Optional[Plan] = None) -> list[tuple[Tx, SexCount]]:
     """What the chart shows: the group rows, or the reported figures when there are none."""
     p = c.participants
     if p.tables:
         return [(tx(g.label), g.count) for g in p.group_rows()]
-    return [(tx(r.label) if r.label else v.source(r.source), r) for r in p.reported]
+    return [(tx(r.label) if r.label else v.source(r.source, plan), r) for r in p.reported]
 
 
 def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[str, Any]:
@@ -107,14 +108,14 @@ def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[s
         "organisers": [_inst(plan, o) for o in c.organisers],
         "organisers_note": tx(c.organisers_note),
         "summary": tx(c.summary),
-        "reported": [{"label": tx(r.label) if r.label else v.source(r.source), "source": v.source(r.source),
+        "reported": [{"label": tx(r.label) if r.label else v.source(r.source, plan), "source": v.source(r.source, plan),
                       "retained": i == p.retained, "note": r.discrepancy_note, **_sexcount(r)}
                      for i, r in enumerate(p.reported)],
         "retained": _sexcount(kept) if kept else None,
         "retained_total": kept.total if kept else None,
         "retained_because": tx(p.retained_because),
         "tables": [{
-            "id": t.id, "title": tx(t.title), "source": v.source(t.source),
+            "id": t.id, "title": tx(t.title), "source": v.source(t.source, plan),
             "stated": _sexcount(t.stated),
             "rows_sum": _sexcount(SexCount(**{f: (sum(getattr(g.count, f) for g in t.groups)
                                                    if all(getattr(g.count, f) is not None for g in t.groups) else None)
@@ -127,9 +128,10 @@ def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[s
         "harvested": harvested,
         "rounds": [fr.round for fr in rounds],
         "notes": [tx(n) for n in c.notes],
-        "sources": v.sources(c.sources),
+        "sources": v.sources(c.sources, plan),
         "linked": linked,
-        "link_titles": [{**_link(plan, e["id"]), **({"title": e["title"]} if e["title"] else {}),
+        "link_titles": [{**_link(plan, e["id"]), **({"title": e["title"], "shown": e["shown"], "titled": e["titled"]}
+                                                    if e["title"] else {}),
                          "anchor": e["anchor"]} for e in links.ordered()],
         "chart": MD(chart_name(c)),
     }
@@ -162,6 +164,8 @@ def consultation_context(plan: Plan, lang: str, c: Consultation) -> dict[str, An
 def summary_context(plan: Plan, lang: str) -> dict[str, Any]:
     ctx = common_context(plan, lang)
     records = [consultation_record(plan, c, lang) for _, c in consultations_each(plan)]
+    for i, r in enumerate(records, 1):
+        r["number"] = v.number(i)  # the overview's numbering, also the columns of the "discussed" table
     # Which actions/sections each consultation discussed: rows in plan order (actions, then sections).
     order = [a.id for a in plan.actions] + [s.id for s in plan.sections]
     linked = {ref for r in records for ref in r["linked"]}
@@ -219,7 +223,7 @@ def _chart(bars: list[tuple[Tx, SexCount]], title: Tx, lang: str, out: Path) -> 
 
 def chart_for(plan: Plan, lang: str, c: Consultation, folder: Path) -> Path:
     out = Path(folder) / chart_name(c)
-    _chart(_bars(c), L("chart_title"), lang, out)
+    _chart(_bars(c, plan), L("chart_title"), lang, out)
     return out
 
 
@@ -234,7 +238,6 @@ def summary_assets(plan: Plan, lang: str, folder: Path) -> None:
         chart_for(plan, lang, c, folder)
         kept = c.participants.retained_total()
         if kept is not None:
-            bars.append((Tx(f"{c.title.en[:48]}{'…' if len(c.title.en) > 48 else ''} ({dates(c).en})",
-                            f"{(c.title.km or c.title.en)[:48]}{'…' if len(c.title.km or c.title.en) > 48 else ''} ({dates(c).km})"),
-                         kept))
+            # the whole title: the chart wraps labels between words
+            bars.append((Tx(f"{c.title.en} ({dates(c).en})", f"{c.title.km or c.title.en} ({dates(c).km})"), kept))
     _chart(bars, L("chart_title_all"), lang, Path(folder) / CHART_FILE)

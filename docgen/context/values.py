@@ -82,24 +82,61 @@ def years(start: int, end: int) -> Tx:
     return Tx(i18n.year_range(start, end, "en"), i18n.year_range(start, end, "km"), numeric=True)
 
 
-def source(ref: Optional[SourceRef]) -> Optional[Tx]:
-    """'Source: report §8.1.1' (the section when known, else file and line)."""
+_NAMED_PARTS = {"executive summary": ("Executive Summary", "សេចក្ដីសង្ខេបប្រតិបត្តិ"),
+                "foreword": ("Foreword", "អារម្ភកថា"), "glossary": ("Glossary", "សទ្ទានុក្រម"),
+                "acronyms": ("Acronyms", "អក្សរកាត់")}
+
+
+def _section(section: str, lang: str) -> str:
+    """'§3.2' for a numbered section, the name itself for a named part ('Executive Summary')."""
+    sec = section.strip()
+    named = _NAMED_PARTS.get(sec.casefold())
+    if named:
+        return named[0] if lang == "en" else named[1]
+    if sec[:1].isdigit():
+        return "§" + i18n.digits(sec, lang)
+    if sec.lower().startswith("annex"):
+        return i18n.label("annex", lang) + " " + i18n.digits(sec.split(None, 1)[1], lang) if " " in sec else sec
+    return sec
+
+
+def source(ref: Optional[SourceRef], plan=None) -> Optional[Tx]:
+    """A citation as a reader expects it: 'Situation Analysis Report on WPS in Cambodia,
+    MoWA/UN Women 2025, §8.1.1'. Never a file name or a line number: those stay in the data."""
     if ref is None:
         return None
-    if ref.section:
-        return Tx(f"{i18n.label('source', 'en')}: {i18n.label('report', 'en')} §{ref.section}",
-                  f"{i18n.label('source', 'km')}: {i18n.label('report', 'km')} §{i18n.digits(ref.section, 'km')}")
-    where = f"{ref.file}:{ref.line}" + (f"-{ref.line_end}" if ref.line_end else "")
-    return Tx(f"{i18n.label('source', 'en')}: {where}", f"{i18n.label('source', 'km')}: {where}")
+    docs = getattr(plan, "source_document", None) or {}
+    doc = docs.get(ref.file)
+    parts = {}
+    for lang in ("en", "km"):
+        if doc is None:
+            head = {"en": "Source document", "km": "ឯកសារប្រភព"}[lang]
+        else:
+            title = (doc.short_title or doc.title).get(lang)
+            pub = doc.publisher.get(lang) + (f" {i18n.digits(doc.year, lang)}" if doc.year else "")
+            head = f"{title}, {pub}"
+        parts[lang] = head + (f", {_section(ref.section, lang)}" if ref.section else "")
+    return Tx(parts["en"], parts["km"])
 
 
-def sources(refs: list[SourceRef]) -> Optional[Tx]:
-    """Several citations in one line, sections merged: 'Source: report §8.2, §8.3'."""
+def sources(refs: list[SourceRef], plan=None) -> Optional[Tx]:
+    """Several citations in one note, the same document named once: 'Situation Analysis
+    Report on WPS in Cambodia, MoWA/UN Women 2025, §8.2, §8.3'."""
     if not refs:
         return None
-    if len(refs) == 1:
-        return source(refs[0])
-    parts = [source(r) for r in refs]
-    head_en, head_km = i18n.label("source", "en") + ": ", i18n.label("source", "km") + ": "
-    return Tx(head_en + "; ".join(p.en[len(head_en):] for p in parts),
-              head_km + "; ".join(p.km[len(head_km):] for p in parts))
+    groups: dict[str, list[SourceRef]] = {}
+    for r in refs:
+        groups.setdefault(r.file, []).append(r)
+    out = {"en": [], "km": []}
+    for file, group in groups.items():
+        first = source(group[0], plan)
+        en, km = first.en, first.km
+        seen = {group[0].section}
+        for r in group[1:]:
+            if r.section and r.section not in seen:
+                seen.add(r.section)
+                en += ", " + _section(r.section, "en")
+                km += ", " + _section(r.section, "km")
+        out["en"].append(en)
+        out["km"].append(km)
+    return Tx("; ".join(out["en"]), "; ".join(out["km"]))

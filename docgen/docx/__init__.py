@@ -20,6 +20,7 @@ from docgen.i18n import LANGS
 from docgen.markdown.reader import markdown_to_json
 from docgen.pandoc import run_pandoc
 
+from .khmer_join import join_khmer_json
 from .postprocess import postprocess
 from .reference import bilingual_columns, build_reference_docx, load_style, reference_docx_for
 
@@ -50,7 +51,7 @@ def pandoc_docx(markdown: str, meta: DocMeta, reference: Path, resource_dir: Pat
                 "--metadata", f"docgen-bilingual-english={english_share:g}", "--output", str(out)]
         if resource_dir is not None:
             args += ["--resource-path", str(resource_dir)]
-        run_pandoc(args, markdown_to_json(markdown).encode("utf-8"), "writing the DOCX", env=env,
+        run_pandoc(args, join_khmer_json(markdown_to_json(markdown)).encode("utf-8"), "writing the DOCX", env=env,
                    cwd=str(resource_dir) if resource_dir else None)
         return out.read_bytes()
 

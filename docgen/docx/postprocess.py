@@ -23,6 +23,7 @@ from . import layout
 from .fonts import document_faces, embed_fonts, embed_fonts_setting, has_khmer
 from .ooxml import CT_NS, REL_NS, W_NS, child, parse, serialize, w
 from .reference import page_geometry, section_properties
+from .tracking import track_changes_settings
 from .tables import fit_columns
 from .toc import anchor_toc_targets, fill_toc, restyle_paired_headings, toc_bookmarks
 from .zipio import write_zip
@@ -461,6 +462,7 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
         part = parse(parts[name])
         fix_khmer_runs(part)
         parts[name] = serialize(part)
+    parts["word/settings.xml"] = track_changes_settings(parts.get("word/settings.xml"), lock=meta.lock_tracking)
     parts["docProps/core.xml"] = core_xml(meta)
     parts["docProps/custom.xml"] = custom_xml(meta)
     _ensure_custom_props_wired(parts)

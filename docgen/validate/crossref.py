@@ -208,15 +208,15 @@ def check_dates(r: Reporter) -> None:
 
 def _check_baseline(r: Reporter, a, sub: tuple, base) -> None:
     if base.alternatives and not base.retained_because:
-        figures = ", ".join(f"{f.value:g} ({f.source.label()})" for f in base.alternatives)
-        r.at(a, sub, f"sources disagree ({base.value:g} vs {figures}) and the record does not say why "
-             f"{base.value:g} is used", hint="add 'retained_because:' explaining the choice", code="conflict")
+        figures = ", ".join(f"{f.label()} ({f.source.label()})" for f in base.alternatives)
+        r.at(a, sub, f"sources disagree ({base.label()} vs {figures}) and the record does not say why "
+             f"{base.label()} is used", hint="add 'retained_because:' explaining the choice", code="conflict")
     elif base.alternatives:
-        figures = ", ".join(f"{f.value:g} ({f.source.label()})" for f in base.alternatives)
-        r.at(a, sub, f"sources disagree: {base.value:g} ({base.source.label()}) is used; also reported: {figures}",
+        figures = ", ".join(f"{f.label()} ({f.source.label()})" for f in base.alternatives)
+        r.at(a, sub, f"sources disagree: {base.label()} ({base.source.label()}) is used; also reported: {figures}",
              severity=WARN, code="conflict")
-    if base.unit == "percent" and not 0 <= base.value <= 100:
-        r.at(a, sub + ("value",), f"percentage {base.value:g} is outside 0-100")
+    if base.unit == "percent" and not all(0 <= x <= 100 for x in base.values()):
+        r.at(a, sub + ("value",), f"percentage {base.label()} is outside 0-100")
     for path, counts in _walk_counts(base, sub):
         _check_counts(r, a, path, counts)
 
@@ -263,10 +263,14 @@ def _walk_texts(obj: object, sub: tuple) -> Iterator[tuple[tuple, Text]]:
 
 def _records(plan: Plan) -> Iterator[object]:
     yield plan.metadata
-    for kind in ("pillars", "outcomes", "outputs", "institutions", "themes", "actions", "sections", "consultations"):
+    for kind in ("pillars", "outcomes", "outputs", "institutions", "themes", "actions", "sections", "consultations",
+                 "outcome_indicators", "risks", "monitoring", "localisation", "legal_basis", "source_documents",
+                 "review_notes"):
         yield from getattr(plan, kind)
     if plan.tor is not None:
         yield plan.tor
+    if plan.vision is not None:
+        yield plan.vision
 
 
 _KHMER = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]")
@@ -326,8 +330,13 @@ def check_sources(r: Reporter) -> None:
             line_counts[name] = path.read_bytes().count(b"\n") + 1 if path.is_file() else None
         return line_counts[name]
 
+    listed = {d.file for d in r.plan.source_documents}
     for rec in _records(r.plan):
         for sub, ref in _walk_sources(rec, ()):
+            if listed and ref.file not in listed:
+                r.at(rec, sub + ("file",), f"'{ref.file}' is not in the list of source documents, so the drafts "
+                     "cannot cite it by title", hint="add it to source_documents (plan_data/sources.yaml)",
+                     severity=WARN, code="source")
             total = lines_in(ref.file)
             if total is None:
                 known = sorted(p.name for p in seeds.iterdir() if p.is_file())
@@ -352,6 +361,8 @@ def check_plan(plan: Plan, strict: bool = False) -> list[Diagnostic]:
     check_glossary(r)
     check_dates(r)
     check_khmer(r, strict)
+    from .khmer_text import check_khmer_text
+    r.out += check_khmer_text(plan, strict)
     check_sources(r)
     # Actions' baselines are checked above, consultations in their own module.
     skip = {id(x) for x in [*plan.actions, *plan.consultations]}
@@ -363,4 +374,6 @@ def check_plan(plan: Plan, strict: bool = False) -> list[Diagnostic]:
     r.out += check_consultations(plan)
     r.out += check_tor(plan)
     r.out += check_feedback(plan)
+    from .provenance import check_provenance
+    r.out += check_provenance(plan)
     return r.out

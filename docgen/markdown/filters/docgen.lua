@@ -148,12 +148,19 @@ end
 
 function docx.Span(el)
   if el.attributes['custom-style'] then return nil end
+  if el.classes:includes('linebreak') then  -- a line break inside a table cell (the matrix)
+    return pandoc.LineBreak()
+  end
   if el.classes:includes('pending') then
     el.attributes['custom-style'] = 'Translation Pending'
   elseif el.classes:includes('placeholder') then
     el.attributes['custom-style'] = 'Placeholder'
   elseif el.classes:includes('source') then
     el.attributes['custom-style'] = 'Source'
+  elseif el.classes:includes('proposal') then
+    -- the drafters' proposal: its style and a dagger that the legend explains
+    el.content:insert(pandoc.Superscript({pandoc.Str('\u{2020}')}))
+    el.attributes['custom-style'] = 'Proposal'
   else
     return nil
   end
