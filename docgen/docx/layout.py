@@ -34,9 +34,10 @@ HELPER_VERSION = hashlib.sha256(HELPER.read_bytes()).hexdigest()[:16]
 SWITCH_ENV = "DOCGEN_LAYOUT"
 PYTHON_ENV = "DOCGEN_UNO_PYTHON"
 SESSION_ENV = "DOCGEN_LAYOUT_SESSION"
-# A document LibreOffice has not laid out in this time is given up (and the server
-# stopped): the build goes on with entries without page numbers.
-TIMEOUT_S = 180
+# How long a process waits for its answer, queueing behind the build's other documents
+# included; then it goes on without page numbers (the server guards against a hung
+# soffice itself).
+TIMEOUT_S = 900
 # The server ends by itself after this long without a request.
 IDLE_S = 60
 
@@ -135,9 +136,8 @@ class _Client:
                     self.broken = True
                     return None
                 self._start_server(path)
-            except (OSError, ValueError):  # timed out or died: stop it, go on without pages
+            except (OSError, ValueError):  # timed out or died: go on without pages
                 self.broken = True
-                _kill_server(path)
                 return None
         return None if "error" in answer or "pages" not in answer else answer
 

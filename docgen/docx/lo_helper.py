@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -96,6 +97,17 @@ class Office:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+# One document laid out in more than this means soffice hangs: the server ends (the
+# waiting clients go on without page numbers).
+DOCUMENT_TIMEOUT_S = 600
+
+
+def _give_up(office) -> None:
+    if office is not None:
+        office.proc.kill()
+    os._exit(3)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -142,14 +154,24 @@ def serve(path: str, session: int, idle: float) -> None:
                 if req.get("ping"):
                     conn.sendall(b'{"ok": true}\n')
                     continue
+                # A hung soffice must not keep the build's other processes waiting.
+                watchdog = threading.Timer(DOCUMENT_TIMEOUT_S, _give_up, args=(office,))
+                watchdog.daemon = True
+                watchdog.start()
                 try:
                     if office is None:
                         office = Office()
+                        watchdog.cancel()
+                        watchdog = threading.Timer(DOCUMENT_TIMEOUT_S, _give_up, args=(office,))
+                        watchdog.daemon = True
+                        watchdog.start()
                     answer = office.pages(req["docx"], list(req.get("bookmarks", [])))
                 except Exception as exc:  # reported to the client, which goes on without pages
                     answer = {"error": f"{type(exc).__name__}: {exc}"}
                     if office is not None and office.proc.poll() is not None:
                         office = None  # soffice died: a new one for the next request
+                finally:
+                    watchdog.cancel()
                 try:
                     conn.sendall((json.dumps(answer) + "\n").encode("utf-8"))
                 except OSError:
