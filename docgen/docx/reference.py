@@ -347,6 +347,12 @@ def edit_styles(root, style: dict, lang: str) -> None:
     child(child(kingdom, "pPr", replace=False), "spacing",
           {"before": "0", "after": "0", "line": _line(lines["khmer"]), "lineRule": "auto"})
 
+    # Footnotes and endnotes (the citations): small, tight, as in the PDF.
+    note = _style(root, "FootnoteText", "Footnote Text", based_on="Normal", custom=False)
+    child(child(note, "pPr", replace=False), "spacing",
+          {"before": "0", "after": "0", "line": _line(heading_line), "lineRule": "auto"})
+    _size(child(note, "rPr", replace=False), size["small"])
+
     cap = _style(root, "Caption", "Caption", based_on="Normal", custom=False)
     cap_r = child(cap, "rPr", replace=False)
     child(cap_r, "i")
