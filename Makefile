@@ -7,15 +7,33 @@ DATA   ?= plan_data
 # LibreOffice Writer + UNO (opens every DOCX in tests, scripts a reviewer).
 APT_PACKAGES := fonts-khmeros poppler-utils libreoffice-writer python3-uno
 
-.PHONY: install system-deps draft validate test bench clean
+# requirements.lock pins every package (direct and indirect) to the versions the tests pass
+# with; `make install` installs exactly those. `make lock` refreshes it after a change to
+# pyproject.toml's dependencies; `make test-minimums` runs the tests with the lowest versions
+# pyproject.toml allows (uv's lowest-direct resolution) in a separate venv.
+LOCK   := requirements.lock
+MINVENV ?= .venv-minimums
+
+.PHONY: install system-deps draft validate test test-minimums lock bench clean
 
 install: system-deps $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c $(LOCK) -e '.[test]'
 	@touch $@
+
+lock: $(VENV)/.installed
+	$(BIN)/uv pip compile -q --universal --python-version 3.10 --extra test pyproject.toml -o $(LOCK)
+
+test-minimums: $(VENV)/.installed
+	rm -rf $(MINVENV)
+	$(BIN)/uv venv -q --python $(BIN)/python $(MINVENV)
+	$(BIN)/uv pip compile -q --resolution lowest-direct --extra test pyproject.toml -o $(MINVENV)/minimums.txt
+	$(BIN)/uv pip install -q --python $(MINVENV)/bin/python -r $(MINVENV)/minimums.txt
+	$(BIN)/uv pip install -q --python $(MINVENV)/bin/python --no-deps -e .
+	$(MINVENV)/bin/python -m pytest -q -x -p no:cacheprovider $(MINIMUM_TESTS)
 
 # Best effort: needs root and apt-get. Without them docgen still works (Noto Sans Khmer
 # from PyPI replaces Khmer OS in PDFs) and the LibreOffice tests are skipped.

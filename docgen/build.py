@@ -1,18 +1,22 @@
 """``docgen build``: plan data -> build/<version>/<Doc>_<version>_<lang>.<docx|pdf>.
 
-Every requested document x language is rendered to Markdown (stages 3-4), then
-the conversions (stage 5/6, separate pandoc/typst work) run concurrently. All
-files of a run are written to a temp folder beside ``build/<version>/`` and moved
-into place only when every one succeeded, so a failed build leaves the previous
-files intact. Other versions' folders are never touched.
+Every requested document x language is rendered to Markdown (stages 3-4), then its
+conversions (stages 5-6: pandoc, Typst) run concurrently while the next one renders.
+
+Incremental: ``build/<version>/.docgen-build.json`` (:mod:`docgen.buildcache`) records
+what each file was made from; a file whose inputs did not change is kept, and when no
+input changed at all nothing is even rendered. ``--force`` rebuilds everything.
+
+Whole folders (:mod:`docgen.versionfolder`): the new files, with the kept ones linked
+beside them, are written to a temp folder next to ``build/<version>/``, which then takes
+the old folder's place in one rename: readers see the old drafts or the new ones, never
+a mix. A file that cannot be replaced (open in Word) stops the build before the swap.
+A released version's folder is never written; other versions' folders are never touched.
 
 Adding a document type: one context function + one template, registered in
-``DOCUMENTS`` below.
-
-Versions (issue 6): when an earlier version is released under the output root
-(``docgen release``), documents registered with ``changes=True`` (the NAP) get
-``changes`` in their context: the "Changes since OLD" annex data
-(:func:`docgen.versions.annex_context`), compared with the released snapshot.
+``DOCUMENTS`` below. Documents registered with ``changes=True`` (the NAP) get
+``changes`` in their context when an earlier version is released under the output
+root: the "Changes since OLD" annex data (:func:`docgen.versions.annex_context`).
 """
 from __future__ import annotations
 
@@ -21,27 +25,31 @@ import datetime as dt
 import importlib
 import os
 import shutil
-import sys
-import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from . import i18n
+from . import cache, i18n, khmer
 from .context.consultation import (consultation_assets, consultation_context, consultations_each,
                                    summary_assets, summary_context)
 from .context.nap import nap_context
 from .context.review import review_context, review_rounds_each
 from .context.tor import tor_context
 from .context.values import Tx
-from .diagnostics import Diagnostic, DocgenError, Severity
+from .buildcache import MANIFEST_NAME, Manifest, fingerprint, inputs_key, toolchain_key, tree_digest
+from .diagnostics import Diagnostic, DocgenError, Severity, relative
 from .docmeta import DocMeta
 from .markdown.render import render
 from .model.bundle import Plan
+from .progress import Progress
+from .versionfolder import (link_or_copy, new_temp_folder, refuse_unreplaceable, remove_stale, swap_in,
+                            version_lock)
 
 FORMATS = ("docx", "pdf")
+CACHE_DIR = ".cache"  # build/.cache/: images and other cached intermediate results (docgen.cache)
 # Backends are looked up at call time (module, function), so tests can replace them.
 BACKENDS = {"docx": ("docgen.docx", "write_docx"), "pdf": ("docgen.pdf", "write_pdf")}
 
@@ -73,14 +81,13 @@ class Document:
 # --doc key -> the documents it builds.
 DOCUMENTS: dict[str, tuple[Document, ...]] = {
     "nap": (Document(stem="NAP-WPS", template="nap.md.j2", context=nap_context, kind="nap", changes=True),),
-    # Issue 4: Terms of Reference, one summary per consultation, and the combined summary.
     "tor": (Document(stem="ToR", template="tor.md.j2", context=tor_context, kind="tor"),),
     "consultations": (
         Document(stem="Consultation-{item}", template="consultation.md.j2", context=consultation_context,
                  kind="consultation", each=consultations_each, assets=consultation_assets),
         Document(stem="Consultation-Summary", template="consultation_summary.md.j2", context=summary_context,
                  kind="summary", assets=summary_assets),
-        # Issue 5: a harvested review round without a consultation event gets its own summary
+        # A harvested review round without a consultation event gets its own summary
         # (rounds naming an event appear in that event's summary instead).
         Document(stem="Review-{item}", template="review.md.j2", context=review_context, kind="review",
                  each=review_rounds_each),
@@ -100,7 +107,12 @@ class Job:
 
 
 def _plain(value: Any, lang: str) -> str:
-    """A context value as plain text for document properties (no Markdown)."""
+    """A context value as plain text for document properties (no Markdown), Khmer in its
+    preferred spelling (as in the documents)."""
+    return khmer.normalise(_plain_text(value, lang))
+
+
+def _plain_text(value: Any, lang: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, Tx):
@@ -144,47 +156,61 @@ def _backend(fmt: str) -> Callable:
                                            f"{','.join(f for f in FORMATS if f != fmt)}")]) from None
 
 
-def _carry_comments_hook() -> Callable:
-    # Issue 5: docgen.review.carry.carry_comments(docx_path, plan, meta) edits the DOCX in place.
-    try:
-        return importlib.import_module("docgen.review.carry").carry_comments
-    except (ImportError, AttributeError):
-        raise DocgenError([Diagnostic("docgen build", None, None, "", "--carry-comments is not available yet",
-                                      hint="docgen.review.carry.carry_comments(docx_path, plan, meta) is missing")]) from None
+@dataclass(frozen=True, eq=False)
+class Target:
+    """One document in one language: the files ``<name>.<format>``."""
+
+    doc: Document
+    name: str
+    lang: str
+    record: Any = None
+
+
+def targets(plan: Plan, docs: Sequence[str], langs: Sequence[str]) -> list[Target]:
+    """Every document x language requested, without rendering anything."""
+    unknown = [key for key in docs if key not in DOCUMENTS]
+    if unknown:
+        raise DocgenError([Diagnostic("docgen build", None, None, "", f"unknown document {', '.join(map(repr, unknown))}",
+                                      hint=f"documents: {', '.join(DOCUMENTS)}")])
+    version = plan.metadata.version
+    out = []
+    for key in docs:
+        for doc in DOCUMENTS[key]:
+            for item, record in (doc.each(plan) if doc.each else [(None, None)]):
+                stem = doc.stem.format(item=item) if item is not None else doc.stem
+                out += [Target(doc, f"{stem}_{version}_{lang}", lang, record) for lang in langs]
+    return out
+
+
+def render_job(plan: Plan, target: Target, scratch: Path, previous: Optional[Plan] = None) -> Job:
+    """Stages 3-4 for one target: its context, assets and Markdown (no formats chosen yet)."""
+    doc, lang, record = target.doc, target.lang, target.record
+    ctx = doc.context(plan, lang, record) if doc.each else doc.context(plan, lang)
+    if doc.changes and previous is not None:
+        from .versions import annex_context
+        ctx = {**ctx, "changes": annex_context(previous, plan, lang)}
+    res = scratch / "res" / target.name
+    res.mkdir(parents=True, exist_ok=True)
+    if doc.assets:
+        if doc.each:
+            doc.assets(plan, lang, res, record)
+        else:
+            doc.assets(plan, lang, res)
+    return Job(target.name, render(doc.template, ctx), make_meta(plan, doc, lang, ctx), res)
 
 
 def plan_jobs(plan: Plan, docs: Sequence[str], langs: Sequence[str], formats: Sequence[str],
-              scratch: Path, skipped: Optional[list[str]] = None, previous: Optional[Plan] = None) -> Iterator[Job]:
+              scratch: Path, previous: Optional[Plan] = None) -> Iterator[Job]:
     """Render every requested document to Markdown, one job at a time (so conversions of the
-    first can start while the next renders). Unregistered --doc keys go to ``skipped``.
-    ``previous``: the plan of the last released version, for the "Changes since" annex."""
-    version = plan.metadata.version
-    for key in docs:
-        if key not in DOCUMENTS:
-            if skipped is not None:
-                skipped.append(key)
-            continue
-        for doc in DOCUMENTS[key]:
-            items = doc.each(plan) if doc.each else [(None, None)]
-            for item, record in items:
-                stem = doc.stem.format(item=item) if item is not None else doc.stem
-                for lang in langs:
-                    ctx = doc.context(plan, lang, record) if doc.each else doc.context(plan, lang)
-                    if doc.changes and previous is not None:
-                        from .versions import annex_context
-                        ctx = {**ctx, "changes": annex_context(previous, plan, lang)}
-                    name = f"{stem}_{version}_{lang}"
-                    res = scratch / "res" / name
-                    res.mkdir(parents=True, exist_ok=True)
-                    if doc.assets:
-                        if doc.each:
-                            doc.assets(plan, lang, res, record)
-                        else:
-                            doc.assets(plan, lang, res)
-                    yield Job(name, render(doc.template, ctx), make_meta(plan, doc, lang, ctx), res, list(formats))
+    first can start while the next renders). ``previous``: the plan of the last released
+    version, for the "Changes since" annex."""
+    for target in targets(plan, docs, langs):
+        job = render_job(plan, target, scratch, previous)
+        job.formats = list(formats)
+        yield job
 
 
-def previous_plan(plan: Plan, out: Path, log=print) -> Optional[Plan]:
+def previous_plan(plan: Plan, out: Path) -> Optional[Plan]:
     """The plan of the latest version released under ``out`` before ``plan``'s version
     (by release date, not later than the plan's date), or None."""
     from .validate import require_plan
@@ -206,13 +232,16 @@ def previous_plan(plan: Plan, out: Path, log=print) -> Optional[Plan]:
     return old
 
 
-def _refuse_changed_release(plan: Plan, data: Path, folder: Path) -> None:
-    """A released version is frozen: its drafts are never rebuilt from different data."""
+def _released(plan: Plan, data: Path, folder: Path) -> bool:
+    """Whether ``folder`` is a release (frozen). A released version's drafts are never
+    rebuilt; from changed data that is an error."""
     from .versions.snapshot import MANIFEST, file_hashes, read_release
 
     rel = read_release(folder)
-    if rel is None or file_hashes(data) == rel.files:
-        return
+    if rel is None:
+        return False
+    if file_hashes(data) == rel.files:
+        return True
     raise DocgenError([Diagnostic(str(folder / MANIFEST), None, None, "",
                                   f"version {plan.metadata.version} is released and the plan data has changed since: "
                                   "its drafts stay as released",
@@ -224,23 +253,160 @@ def _timestamp(date: dt.date) -> int:
     return calendar.timegm(date.timetuple())
 
 
+# Conversions run in worker processes (see convert); "threads" keeps them in this process
+# (tests that replace the backends, or debugging: DOCGEN_PARALLEL=threads).
+PARALLEL = os.environ.get("DOCGEN_PARALLEL", "processes")
+# What a worker process imports before the first job (it forks each worker from there).
+_WORKER_PRELOAD = ["docgen.build", "docgen.docx", "docgen.pdf", "docgen.review.carry", "lxml.etree"]
+
+
+def _write_one(job: Job, fmt: str, out_dir: Path, writer: Callable, carry: Optional[Callable],
+               plan: Optional[Plan]) -> Path:
+    path = out_dir / f"{job.name}.{fmt}"
+    writer(job.markdown, path, job.meta, resource_dir=job.resource_dir)
+    if not path.is_file():
+        raise DocgenError(f"the {fmt.upper()} backend wrote no file for {path.name}")
+    if carry and fmt == "docx":
+        carry(path, plan, job.meta)
+    return path
+
+
+def _diagnostics(name: str, fmt: str, exc: BaseException) -> list[Diagnostic]:
+    if isinstance(exc, DocgenError):
+        return [Diagnostic(name, None, None, "", d.message, d.hint) for d in exc.diagnostics]
+    # a backend bug: report it with the file, not a traceback
+    return [Diagnostic(name, None, None, "", f"{fmt.upper()} backend failed: {type(exc).__name__}: {exc}")]
+
+
+_events = None  # in a worker process: the queue its progress goes to
+
+
+def _worker_init(events, lexicon_words: list[str]) -> None:
+    global _events
+    _events = events
+    khmer.adopt_lexicon(lexicon_words)  # the plan's own Khmer terms, for line breaking
+
+
+def _worker_job(job: Job, formats: list[str], out_dir: Path, carry_comments: bool, plan: Optional[Plan],
+                environ: dict[str, str], backends: dict[str, tuple[str, str]]) -> list[tuple[str, Optional[list[Diagnostic]]]]:
+    """In a worker process: every format of one job; reports each file as it is finished."""
+    os.environ.clear()
+    os.environ.update(environ)  # the caller's environment now, not the worker server's
+    BACKENDS.update(backends)
+    carry = None
+    if carry_comments:
+        from .review.carry import carry_comments as carry
+
+    def one(fmt: str):
+        name = f"{job.name}.{fmt}"
+        _events.put(("start", name, None))
+        start = time.perf_counter()
+        try:
+            _write_one(job, fmt, out_dir, _backend(fmt), carry, plan)
+        except Exception as exc:
+            _events.put(("failed", name, None))
+            return name, _diagnostics(name, fmt, exc)
+        _events.put(("done", name, time.perf_counter() - start))
+        return name, None
+
+    # One format after the other: the workers already keep the cores busy, and a large
+    # document's DOCX (pandoc) and PDF (Typst) at once would double the peak memory.
+    return [one(fmt) for fmt in formats]
+
+
+def _worker_context():
+    """The worker processes' context, its server started (in the background: it imports
+    docgen while this process validates and renders)."""
+    import multiprocessing as mp
+    from multiprocessing import forkserver
+
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(_WORKER_PRELOAD)
+    forkserver.ensure_running()
+    return ctx
+
+
+def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_comments: bool,
+                          workers: int, progress: Progress) -> list[Path]:
+    """Each job in a worker process: Python work (AST transforms, DOCX post-processing,
+    Khmer segmentation) runs on every core instead of taking turns on one, and a large
+    document's memory goes back when its worker is done. Workers fork from a server that
+    has docgen imported, not from this process (which may hold threads and Typst state)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = _worker_context()
+    events = ctx.SimpleQueue()
+
+    def relay():
+        while True:
+            kind, name, value = events.get()
+            if kind == "stop":
+                return
+            if kind == "start":
+                progress.started(name)
+            elif kind == "done":
+                progress.done(name, value)
+            else:
+                progress.failed(name)
+
+    listener = threading.Thread(target=relay, daemon=True)
+    listener.start()
+    errors, paths, tasks = [], [], []
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                 initargs=(events, sorted(khmer.lexicon().words)), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
+            for job in jobs:
+                order = sorted(job.formats, key=lambda f: f != "pdf")  # PDFs (the slower) first
+                tasks.append((job, pool.submit(_worker_job, job, order, out_dir, carry_comments,
+                                               plan if carry_comments else None, dict(os.environ), dict(BACKENDS))))
+            for job, fut in tasks:
+                try:
+                    results = fut.result()
+                except Exception as exc:  # the worker died (killed, out of memory)
+                    errors += _diagnostics(f"{job.name}.*", "the", exc)
+                    continue
+                for name, diags in results:
+                    if diags:
+                        errors += diags
+                    else:
+                        paths.append(out_dir / name)
+    finally:
+        events.put(("stop", "", None))
+        listener.join(10)
+    if errors:
+        raise DocgenError(errors)
+    return paths
+
+
+# A worker process is replaced after this many jobs, so the memory of a large compile is
+# returned to the system (a fork from the preloaded server costs a few milliseconds).
+MAX_JOBS_PER_WORKER = 1
+
+
 def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[str], carry_comments: bool = False,
-            workers: Optional[int] = None) -> list[Path]:
+            workers: Optional[int] = None, progress: Optional[Progress] = None) -> list[Path]:
     """Write every job's files into ``out_dir`` concurrently; report every failure."""
     writers = {fmt: _backend(fmt) for fmt in formats}  # fail before any work if a backend is missing
-    carry = _carry_comments_hook() if carry_comments and "docx" in writers else None
+    progress = progress or Progress(verbosity=0)
+    if PARALLEL == "processes":
+        return _convert_in_processes(jobs, out_dir, plan, carry_comments, workers or os.cpu_count() or 2, progress)
+    carry = None
+    if carry_comments and "docx" in writers:
+        from .review.carry import carry_comments as carry
 
     def one(job: Job, fmt: str) -> Path:
-        path = out_dir / f"{job.name}.{fmt}"
-        writers[fmt](job.markdown, path, job.meta, resource_dir=job.resource_dir)
-        if not path.is_file():
-            raise DocgenError(f"the {fmt.upper()} backend wrote no file for {path.name}")
-        if carry and fmt == "docx":
-            carry(path, plan, job.meta)
+        name = f"{job.name}.{fmt}"
+        progress.started(name)
+        start = time.perf_counter()
+        try:
+            path = _write_one(job, fmt, out_dir, writers[fmt], carry, plan)
+        except BaseException:
+            progress.failed(name)
+            raise
+        progress.done(name, time.perf_counter() - start)
         return path
 
-    # pandoc and typst work outside the GIL (subprocesses / native code), so threads suffice;
-    # each job's conversions start as soon as its Markdown is rendered. PDFs (the slower) first.
+    # pandoc and typst work outside the GIL (subprocesses / native code); PDFs (the slower) first.
     # Twice the cores: the threads mostly wait, and a DOCX can run beside two Typst compiles.
     order = sorted(formats, key=lambda f: f != "pdf")
     tasks = []
@@ -253,21 +419,25 @@ def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[st
         for job, fmt, fut in tasks:
             try:
                 paths.append(fut.result())
-            except DocgenError as exc:
-                errors += [Diagnostic(f"{job.name}.{fmt}", None, None, "", d.message, d.hint) for d in exc.diagnostics]
-            except Exception as exc:  # a backend bug: report it with the file, not a traceback
-                errors.append(Diagnostic(f"{job.name}.{fmt}", None, None, "",
-                                         f"{fmt.upper()} backend failed: {type(exc).__name__}: {exc}"))
+            except Exception as exc:
+                errors += _diagnostics(f"{job.name}.{fmt}", fmt, exc)
     if errors:
         raise DocgenError(errors)
     return paths
 
 
+def _count(n: int, what: str = "file") -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequence[str], out: Path,
-          carry_comments: bool = False, log=print) -> list[Path]:
-    """Build the requested files; returns their final paths (sorted)."""
+          carry_comments: bool = False, log=print, force: bool = False,
+          progress: Optional[Progress] = None, lock_tracking: bool = False) -> list[Path]:
+    """Build the requested files that are out of date (all with ``force``); returns the final
+    paths of every requested file (sorted). ``log`` other than print silences the report."""
     from .validate import require_plan
 
+    progress = progress or Progress(verbosity=1 if log is print else 0)
     # Duplicates ("--format docx,docx") would make two writers race for one file.
     docs, langs, formats = (list(dict.fromkeys(x)) for x in (docs, langs, formats))
     for lang in langs:
@@ -278,55 +448,127 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
     plan, diags = require_plan(Path(data))
     warnings = [d for d in diags if d.severity is Severity.WARNING]
     if warnings:
-        print(f"note: the plan data has {len(warnings)} warning(s); run 'docgen validate' to see them",
-              file=sys.stderr)
+        progress.note(f"note: the plan data has {len(warnings)} warning(s); run 'docgen validate' to see them")
 
     version = plan.metadata.version
     out = Path(out)
     final = out / version
-    _refuse_changed_release(plan, Path(data), final)
+    wanted = [(t, fmt, f"{t.name}.{fmt}") for t in targets(plan, docs, langs) for fmt in formats]
+    frozen = _released(plan, Path(data), final)
+    cache.use(out / CACHE_DIR)
+    with version_lock(out, version, "build", say=progress.note):
+        for path in remove_stale(out, version):
+            progress.note(f"removed {relative(path)}, left by an interrupted build", level=2)
+        if frozen:
+            return _frozen(final, version, [name for _, _, name in wanted], progress)
+        tool = toolchain_key()
+        inputs = inputs_key(tool, Path(data), out, {"carry_comments": carry_comments,
+                                                    "lock_tracking": lock_tracking})
+        manifest = Manifest() if force else Manifest.read(final)
+        todo: dict[Target, list[str]] = {}
+        fresh = []
+        for t, fmt, name in wanted:
+            if manifest.same_inputs(final, name, inputs):
+                fresh.append(name)
+            else:
+                todo.setdefault(t, []).append(fmt)
+        if not todo:
+            for name in fresh:
+                progress.note(f"up to date: {name}", level=2)
+            progress.say(f"nothing changed: {_count(len(wanted))} in {relative(final)} up to date")
+            return sorted(final / name for _, _, name in wanted)
+        _build_into(final, plan, Path(data), out, todo, manifest, tool, inputs, formats, carry_comments,
+                    progress, fresh, total=len(wanted), lock_tracking=lock_tracking)
+    return sorted(final / name for _, _, name in wanted)
+
+
+def _frozen(final: Path, version: str, names: list[str], progress: Progress) -> list[Path]:
+    missing = [n for n in names if not (final / n).is_file()]
+    if missing:
+        raise DocgenError([Diagnostic(relative(final / n), None, None, "",
+                                      f"version {version} is released and this file was not built before the release",
+                                      hint="released folders stay as released; set a new metadata.version in "
+                                           "plan.yaml to build it") for n in missing])
+    progress.say(f"version {version} is released: its {_count(len(names))} stay as released in {relative(final)}")
+    return sorted(final / n for n in names)
+
+
+def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, manifest: Manifest, tool: str,
+                inputs: str, formats: Sequence[str], carry_comments: bool, progress: Progress, fresh: list[str],
+                total: int, lock_tracking: bool = False) -> None:
+    refuse_unreplaceable(final)  # before any work: close the file, then build
+    if PARALLEL == "processes":
+        _worker_context()
+    tmp = new_temp_folder(out, plan.metadata.version)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        # The temp folder sits beside the version folder: same file system, so moves are atomic renames.
-        tmp = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=out))
-    except OSError as exc:
-        raise DocgenError([Diagnostic(str(out), None, None, "", f"cannot write the build folder: {exc.strerror}",
-                                      hint="pass a writable folder with --out")]) from None
-    try:
-        previous = previous_plan(plan, out) if any(d.changes for k in docs for d in DOCUMENTS.get(k, ())) else None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    try:
-        skipped = [key for key in docs if key not in DOCUMENTS]
-        for key in skipped:
-            print(f"note: document '{key}' is not implemented yet; skipped", file=sys.stderr)
-        if len(skipped) == len(docs):
-            raise DocgenError([Diagnostic("docgen build", None, None, "", "nothing to build: no implemented document "
-                                          f"among {', '.join(docs)}", hint=f"implemented: {', '.join(DOCUMENTS)}")])
         files_dir = tmp / "files"
         files_dir.mkdir()
-        jobs = plan_jobs(plan, docs, langs, formats, tmp, previous=previous)
-        written = convert(jobs, files_dir, plan, formats, carry_comments)
+        needs_previous = any(t.doc.changes for t in todo)
+        previous = previous_plan(plan, out) if needs_previous else None
+        extra = tree_digest(data) if carry_comments else ""  # carried comments come from the feedback files
+        fingerprints: dict[str, str] = {}
+        kept: list[str] = []
+
+        def jobs() -> Iterator[Job]:
+            for target, fmts in todo.items():
+                job = render_job(plan, target, tmp, previous)
+                if lock_tracking:  # reviewers cannot switch Track Changes off in Word
+                    job = replace(job, meta=replace(job.meta, lock_tracking=True))
+                for fmt in fmts:
+                    name = f"{target.name}.{fmt}"
+                    fp = fingerprint(tool, fmt, job.markdown, job.meta, job.resource_dir,
+                                     extra if fmt == "docx" else "")
+                    if manifest.same_fingerprint(final, name, fp):
+                        manifest.keep(name, inputs)  # inputs changed, but not this file's
+                        kept.append(name)
+                    else:
+                        fingerprints[name] = fp
+                        job.formats.append(fmt)
+                if job.formats:
+                    yield job
+
+        progress.plan(sum(len(f) for f in todo.values()))
+        written = convert(jobs(), files_dir, plan, formats, carry_comments, progress=progress)
+        progress.plan(len(written))
+        for name in sorted(fresh + kept):
+            progress.note(f"up to date: {name}", level=2)
+        up_to_date = total - len(written)
+        if not written:
+            manifest.write(final)  # only the inputs moved on
+            progress.say(f"nothing to rebuild: {_count(total)} in {relative(final)} up to date")
+            return
         stamp = _timestamp(plan.metadata.date)
-        final.mkdir(exist_ok=True)
-        results = []
-        for path in sorted(written):
+        for path in written:
             os.chmod(path, 0o644)  # backends' temp files are private (mkstemp); outputs are not
             os.utime(path, (stamp, stamp))  # deterministic: the plan's date, not the build time
-            dest = final / path.name
-            os.replace(path, dest)
-            results.append(dest)
+            manifest.record(path.name, path, inputs, fingerprints[path.name])
+        # Everything else the folder holds (files kept, other documents, a redline) moves along.
+        if final.is_dir():
+            for entry in final.iterdir():
+                if entry.name != MANIFEST_NAME and not (files_dir / entry.name).exists():
+                    link_or_copy(entry, files_dir / entry.name)
+        manifest.only(p.name for p in files_dir.iterdir())
+        manifest.write(files_dir)
+        refuse_unreplaceable(final)
+        old = swap_in(files_dir, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+            if old.exists():
+                progress.note(f"note: could not remove the previous files in {relative(old)}; "
+                              "the next build removes them")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for dest in results:
-        log(f"wrote {dest}")
-    return results
+    progress.say(f"built {_count(len(written))} into {relative(final)} in {progress.elapsed():.1f} s"
+                 + (f"; {up_to_date} up to date, skipped" if up_to_date else ""))
 
 
 def run(args) -> int:
-    t0 = time.perf_counter()
-    files = build(args.data, args.doc, args.lang, args.format, args.out,
-                  carry_comments=getattr(args, "carry_comments", False))
-    print(f"{len(files)} file(s) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    verbosity = 0 if getattr(args, "quiet", False) else 2 if getattr(args, "verbose", False) else 1
+    progress = Progress(verbosity=verbosity)
+    try:
+        build(args.data, args.doc, args.lang, args.format, args.out,
+              carry_comments=getattr(args, "carry_comments", False), force=getattr(args, "force", False),
+              progress=progress, lock_tracking=getattr(args, "lock_tracking", False))
+    finally:
+        progress.close()
     return 0

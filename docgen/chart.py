@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
+from .cache import cached, digest
 from .diagnostics import DocgenError
 
 # Colours from docgen/style/style.yaml's palette (accent purple, heading blue), grey for "not stated".
@@ -131,19 +132,24 @@ def render_chart(bars: Sequence[Bar], *, title: str, legend: dict[str, str], lan
     import typst  # the Typst compiler's Python binding (a project dependency)
 
     from .pdf.fonts import font_set
+    from .toolchain import fonts_key, typst_version
 
     data = chart_data(bars, title=title, legend=legend, lang=lang, number=number)
     # The PDF's own fonts (Khmer OS or Noto Sans Khmer from PyPI), so a pip-only install
     # draws Khmer labels too; system fonts are not consulted.
     fs = font_set()
-    payload = json.dumps({**data, "fonts": fs.body(khmer_first=lang == "km")}, ensure_ascii=False)
-    try:
-        png = typst.compile(_STANDALONE.encode("utf-8"), format="png", ppi=ppi, ignore_system_fonts=True,
-                            font_paths=[str(p) for p in fs.paths], sys_inputs={"data": payload})
-    except Exception as exc:  # the compiler reports its own errors; name the chart, not a traceback
-        raise DocgenError(f"participation chart '{title}': Typst failed: {exc}") from None
-    if isinstance(png, list):  # one image per page; the chart is one page
-        png = png[0]
+    inputs = json.dumps({**data, "fonts": fs.body(khmer_first=lang == "km")}, ensure_ascii=False)
+
+    def compile_png() -> bytes:
+        try:
+            png = typst.compile(_STANDALONE.encode("utf-8"), format="png", ppi=ppi, ignore_system_fonts=True,
+                                font_paths=[str(p) for p in fs.paths], sys_inputs={"data": inputs})
+        except Exception as exc:  # the compiler reports its own errors; name the chart, not a traceback
+            raise DocgenError(f"participation chart '{title}': Typst failed: {exc}") from None
+        return png[0] if isinstance(png, list) else png  # one image per page; the chart is one page
+
+    # The same chart recurs (per-event summaries and the combined one; every rebuild).
+    png = cached("chart", digest(_STANDALONE, inputs, str(ppi), fonts_key(fs), typst_version()), compile_png)
     if out_path is not None:
         Path(out_path).write_bytes(png)
         Path(out_path).with_suffix(".json").write_text(json.dumps(data, ensure_ascii=False, sort_keys=True),

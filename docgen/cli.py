@@ -7,6 +7,7 @@ Problems in the user's input are printed as diagnostics, never as tracebacks
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
 import sys
@@ -36,6 +37,23 @@ def _csv(choices):
     return parse
 
 
+def version_text() -> str:
+    """docgen's version and the versions of the converters it runs (they change the output)."""
+    from . import __version__
+    from .toolchain import pandoc_version, typst_version
+
+    return f"docgen {__version__} (pandoc {pandoc_version()}, typst {typst_version()})"
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit()
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="docgen",
@@ -43,6 +61,8 @@ def make_parser() -> argparse.ArgumentParser:
                     "coordination ToR and consultation summaries from plan_data/, in English and Khmer, "
                     "as DOCX and PDF.",
         epilog="Exit status: 0 success, 1 invalid input or failed build, 2 usage error.")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the versions of docgen, pandoc and typst, and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check plan data and report every problem")
@@ -63,12 +83,21 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output root (default: build)")
     p.add_argument("--carry-comments", action="store_true",
                    help="put open feedback items back into the DOCX as Word comments on their actions")
+    p.add_argument("--force", action="store_true",
+                   help="rebuild every file, even those whose inputs did not change")
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    talk.add_argument("-v", "--verbose", action="store_true", help="also list the files that were up to date")
+    p.add_argument("--lock-tracking", action="store_true",
+                   help="DOCX: enforce Track Changes (Word's 'restrict editing to tracked changes'; it is always on)")
     p.set_defaults(func="docgen.build:run")
 
     p = sub.add_parser("harvest", help="collect reviewers' comments and tracked changes from DOCX files")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--round", required=True, metavar="NAME", help="consultation/review round, e.g. round1")
     _add_data(p)
+    p.add_argument("--build", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                   help="where the versions sent are (default: build), to find edits made without Track Changes")
     p.set_defaults(func="docgen.review.harvest:run")
 
     p = sub.add_parser("release", help="freeze the current version: snapshot its plan data")
@@ -101,8 +130,33 @@ def print_diagnostics(diags, stream=None) -> None:
         print(d.format(), file=stream)
 
 
+def _commands(parser: argparse.ArgumentParser) -> list[str]:
+    for action in parser._subparsers._group_actions:  # argparse keeps the sub-command table there
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
+def _unknown_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """A usage message for a mistyped sub-command, with the closest ones, or None."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    commands = _commands(parser)
+    if word is None or word in commands or word != argv[0]:
+        return None
+    close = difflib.get_close_matches(word, commands, n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"commands: {', '.join(commands)}"
+    return f"unknown command {word!r}; {hint}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    unknown = _unknown_command(parser, argv)
+    if unknown:
+        parser.print_usage(sys.stderr)
+        print(f"docgen: error: {unknown}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     module_name, func_name = args.func.split(":")
     try:
         func = getattr(importlib.import_module(module_name), func_name)

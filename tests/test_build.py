@@ -38,12 +38,13 @@ class FakeBackends:
 def fake(monkeypatch):
     backends = FakeBackends()
     monkeypatch.setattr(B, "_backend", backends.writer)
+    monkeypatch.setattr(B, "PARALLEL", "threads")  # the fakes live in this process
     return backends
 
 
 def args(out, **kw):
     base = dict(data=MINI, doc=["nap"], lang=["en", "km", "en-km"], format=["docx", "pdf"], out=out,
-                carry_comments=False)
+                carry_comments=False, force=False, quiet=False, verbose=False)
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -51,16 +52,18 @@ def args(out, **kw):
 def test_build_writes_the_six_files_with_localised_meta(fake, tmp_path, capsys):
     assert B.run(args(tmp_path / "build")) == 0
     out = tmp_path / "build" / "0.1"
-    assert sorted(p.name for p in out.iterdir()) == SIX
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == SIX
     lines = capsys.readouterr().out.splitlines()
-    assert lines == [f"wrote {out / name}" for name in SIX]  # one line per file, sorted
+    # one line per file as it is finished, with its time, then the summary
+    assert sorted(re.sub(r"^\[\d/6\] (\S+)  \d+\.\d\d s$", r"\1", line) for line in lines[:-1]) == SIX
+    assert re.fullmatch(rf"built 6 files into {re.escape(str(out))} in \d+\.\d s", lines[-1])
     km = (out / "NAP-WPS_0.1_km.pdf").read_text(encoding="utf-8")
-    assert km.startswith("pdf|km|សេចក្តីព្រាង v0.1 - ថ្ងៃទី២១ ខែវិច្ឆិកា ឆ្នាំ២០២៦\n")
+    assert km.startswith("pdf|km|សេចក្ដីព្រាង v0.1 - ថ្ងៃទី២១ ខែវិច្ឆិកា ឆ្នាំ២០២៦\n")
     assert "::: {#PROT_01 .action}" in km
     meta = {name: m for _, name, m in fake.calls}
     assert meta["NAP-WPS_0.1_en.docx"].header_text == "DRAFT v0.1 - 21 November 2026"
     assert meta["NAP-WPS_0.1_en.docx"].title == "National Action Plan on Women, Peace and Security"
-    assert meta["NAP-WPS_0.1_km.docx"].title == "ផែនការសកម្មភាពជាតិស្តីពីស្ត្រី សន្តិភាព និងសន្តិសុខ"
+    assert meta["NAP-WPS_0.1_km.docx"].title == "ផែនការសកម្មភាពជាតិស្ដីពីស្ត្រី សន្តិភាព និងសន្តិសុខ"
     assert meta["NAP-WPS_0.1_km.docx"].labels["contents"] == "មាតិកា"
     assert meta["NAP-WPS_0.1_en-km.docx"].title.startswith("National Action Plan on Women, Peace and Security / ផែនការ")
     assert meta["NAP-WPS_0.1_en.docx"].author == "Ministry of Women's Affairs"
@@ -68,9 +71,10 @@ def test_build_writes_the_six_files_with_localised_meta(fake, tmp_path, capsys):
     stamp = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc).timestamp()
     assert all((out / n).stat().st_mtime == stamp for n in SIX)
     before = {n: (out / n).read_bytes() for n in SIX}
-    B.run(args(tmp_path / "build"))
+    B.run(args(tmp_path / "build", force=True))
     assert before == {n: (out / n).read_bytes() for n in SIX}
-    assert [p.name for p in (tmp_path / "build").iterdir()] == ["0.1"]  # no temp folder left
+    # no temp folder left (the lock file stays: it is only a name to lock)
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == [".0.1.lock", "0.1"]
 
 
 def test_failed_build_leaves_previous_files_intact(fake, tmp_path, monkeypatch):
@@ -93,24 +97,22 @@ def test_failed_build_leaves_previous_files_intact(fake, tmp_path, monkeypatch):
     assert "NAP-WPS_0.1_km.pdf" in str(exc.value) and "simulated pdf failure" in str(exc.value)
     assert {p.name: p.read_bytes() for p in (root / "0.1").iterdir()} == previous
     assert (other / "NAP-WPS_0.0_en.docx").read_text() == "old version"
-    assert sorted(p.name for p in root.iterdir()) == ["0.0", "0.1"]  # temp folder removed
+    assert sorted(p.name for p in root.iterdir()) == [".0.1.lock", "0.0", "0.1"]  # temp folder removed
 
 
 def test_subset_build_replaces_only_its_files(fake, tmp_path):
     root = tmp_path / "build"
     B.run(args(root))
-    B.run(args(root, lang=["km"], format=["pdf"]))
-    assert sorted(p.name for p in (root / "0.1").iterdir()) == SIX
+    B.run(args(root, lang=["km"], format=["pdf"], force=True))
+    assert sorted(p.name for p in (root / "0.1").iterdir() if not p.name.startswith(".")) == SIX
     assert [name for _, name, _ in fake.calls[-1:]] == ["NAP-WPS_0.1_km.pdf"]
 
 
-def test_unregistered_documents_are_reported_not_crashed(fake, tmp_path, capsys, monkeypatch):
-    monkeypatch.delitem(B.DOCUMENTS, "tor", raising=False)
-    monkeypatch.delitem(B.DOCUMENTS, "consultations", raising=False)
-    B.run(args(tmp_path / "b", doc=["nap", "tor"], lang=["en"], format=["docx"]))
-    assert "document 'tor' is not implemented yet; skipped" in capsys.readouterr().err
-    with pytest.raises(DocgenError, match="nothing to build"):
-        B.run(args(tmp_path / "b", doc=["tor", "consultations"]))
+def test_an_unknown_document_is_a_diagnostic(fake, tmp_path, capsys):
+    with pytest.raises(DocgenError, match="unknown document 'budget'") as exc:
+        B.build(MINI, ["nap", "budget"], ["en"], ["docx"], tmp_path / "b", log=lambda *_: None)
+    assert "nap, tor, consultations" in exc.value.diagnostics[0].hint
+    assert not (tmp_path / "b" / "0.1").exists() and fake.calls == []
 
 
 def test_a_new_document_type_is_one_registry_entry(fake, tmp_path, monkeypatch):

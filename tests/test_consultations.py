@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from docgen.khmer import strip_invisible
+
 from conftest import needs_pdftotext
 from lxml import etree
 
@@ -178,8 +180,8 @@ def test_broken_record_is_a_diagnostic_not_a_traceback(plan_copy):
 def _docx_text(path: Path) -> tuple[str, list[str]]:
     """Paragraph text of the body, and the text of each table row."""
     doc = etree.fromstring(zipfile.ZipFile(path).read("word/document.xml"))
-    paras = ["".join(t.text or "" for t in p.iter(f"{W}t")) for p in doc.iter(f"{W}p")]
-    rows = ["|".join("".join(t.text or "" for t in tc.iter(f"{W}t")) for tc in tr.iter(f"{W}tc"))
+    paras = [strip_invisible("".join(t.text or "" for t in p.iter(f"{W}t"))) for p in doc.iter(f"{W}p")]
+    rows = ["|".join(strip_invisible("".join(t.text or "" for t in tc.iter(f"{W}t"))) for tc in tr.iter(f"{W}tc"))
             for tr in doc.iter(f"{W}tr")]
     return "\n".join(paras), rows
 

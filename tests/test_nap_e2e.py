@@ -1,4 +1,4 @@
-"""Issue 3, end to end: the six NAP-WPS files built from the bundled plan data."""
+"""End to end: the six NAP-WPS files built from the bundled plan data."""
 from __future__ import annotations
 
 import re

@@ -1,4 +1,4 @@
-"""Issue 3, PDF side: contract constructs, Khmer fonts and line breaks, metadata, safety."""
+"""The PDF backend: contract constructs, Khmer fonts and line breaks, metadata, safety."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+import pdf_lines
 
 from docgen.docmeta import DocMeta
 from docgen.khmer import split
@@ -156,15 +158,12 @@ def test_khmer_words_never_split_across_lines(tmp_path, plan):
     assert "\u200b#box[។" not in source and "#box[។" not in source
     out = tmp_path / "para.pdf"
     write_pdf(body, out, meta("km"))
-    # Lines start at the margin in pdftotext's layout; indented fragments are debris of
-    # Khmer text extraction (which also repeats parts of clusters: see contains_khmer).
-    lines = [l.replace("\u200b", "") for l in pdf_text(out, "-layout").splitlines()]
-    khmer_lines = [l for l in lines if len(l) > 20 and "\u1780" <= l[0] <= "\u17ff"]
-    assert len(khmer_lines) > 100
-    split_words = [l[:15] for l in khmer_lines
-                   if not any(l[0] == w[0] and contains_khmer(l[:2 * len(w)], w) for w in words)]
-    assert split_words == []
-    assert not [l for l in khmer_lines if signs.match(l)]  # found: 4 lines of the km NAP began with '។'
+    # Where lines end, from the PDF's content streams (text extractors double Khmer clusters).
+    texts = [t for _, t in pdf_lines.lines(out)]
+    breaks = pdf_lines.khmer_breaks(texts, text)
+    assert breaks.khmer_ends > 50
+    assert breaks.inside == []
+    assert not [t for t in texts if signs.match(t)]  # found: 4 lines of the km NAP began with '។'
 
 
 def test_landscape_and_bilingual(pdfs):

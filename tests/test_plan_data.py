@@ -1,4 +1,4 @@
-"""Issue 2: the bundled plan data carries the report faithfully and validates with 0 errors."""
+"""The bundled plan data carries the report faithfully and validates with 0 errors."""
 import json
 import re
 import unicodedata

@@ -1,4 +1,4 @@
-"""Issue 5 "Into the documents": harvested review rounds in the consultation summaries
+"""Harvested review rounds in the consultation summaries
 (a round naming its event) and in a review summary of their own (a round without one)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 2: every bad input and every check gives a located message and exit 1, never a traceback."""
+"""Every bad input and every check gives a located message and exit 1, never a traceback."""
 import json
 import re
 import textwrap

@@ -1,4 +1,4 @@
-"""Context of the NAP-WPS draft (templates/nap.md.j2), per issue 3 "Content".
+"""Context of the NAP-WPS draft (templates/nap.md.j2).
 
 Plain dicts of :class:`Tx` values, strings and numbers: nothing here is
 Markdown, so the template environment escapes all of it.

@@ -1,4 +1,4 @@
-"""Harvested feedback (plan_data/feedback/<round>.yaml) in the documents (issue 5).
+"""Harvested feedback (plan_data/feedback/<round>.yaml) in the documents.
 
 A round that names its consultation event (``consultation: <event-id>``, see
 :class:`docgen.model.feedback.FeedbackRound`) is shown in that event's summary
@@ -24,7 +24,10 @@ from ..model.bundle import Plan
 from ..model.feedback import FeedbackRound
 from ..review.carry import feedback_rounds
 from ..review.matrix import feedback_matrix
+from ..review.untracked import short_change
 from . import values as v
+from .consultation_labels import L as CL, labels as consultation_labels
+from .nap import common_context
 from .values import LabelTable, Tx, tx
 
 _KHMER_RUN = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF\u200B-\u200D]+(?:[ \u00A0]+[\u1780-\u17FF\u19E0-\u19FF\u200B-\u200D]+)*")
@@ -41,12 +44,13 @@ _LABELS: dict[str, tuple[str, str]] = {
     "item_count": ("Items", "ធាតុ"),
     "comments": ("Comments", "មតិយោបល់"),
     "changes": ("Proposed changes", "ការកែប្រែដែលបានស្នើ"),
-    "anchored": ("Anchored to an action, output or section", "ភ្ជាប់ទៅសកម្មភាព លទ្ធផល ឬផ្នែក"),
+    "anchored": ("Anchored to an action, output or section", "ភ្ជាប់ទៅសកម្មភាព ធាតុចេញ ឬផ្នែក"),
     "general_items": ("General", "ទូទៅ"),
     "open": ("Open", "បើក"),
     "reviewer": ("Reviewer", "អ្នកពិនិត្យ"),
     "proposed_insertion": ("Proposed insertion", "ការស្នើបញ្ចូល"),
     "proposed_deletion": ("Proposed deletion", "ការស្នើលុប"),
+    "untracked_edit": ("Edited without Track Changes", "កែសម្រួលដោយមិនបានតាមដានការផ្លាស់ប្តូរ"),
     "on_text": ("on", "លើ"),
     "replies": ("Replies", "ការឆ្លើយតបបន្ត"),
     "harvested_from": ("Items harvested from the reviewed files of round", "ធាតុដែលប្រមូលពីឯកសារដែលបានពិនិត្យនៃជុំ"),
@@ -157,8 +161,6 @@ class Links:
 
 def harvested_rows(plan: Plan, rounds: list[FeedbackRound], links: Links, lang: str) -> list[dict[str, Any]]:
     """The matrix rows of ``rounds``' items, in the order of ``feedback_matrix``."""
-    from .consultation import L as CL
-
     by_id = {(fr.round, it.id): it for fr in rounds for it in fr.items}
     rows = []
     for fr in rounds:
@@ -173,8 +175,10 @@ def harvested_rows(plan: Plan, rounds: list[FeedbackRound], links: Links, lang: 
                 "round": fr.round,
                 "kind": it.kind,
                 "change_label": (L("proposed_insertion") if it.kind == "insertion" else
-                                 L("proposed_deletion") if it.kind == "deletion" else None),
-                "heard": mixed(it.text),
+                                 L("proposed_deletion") if it.kind == "deletion" else
+                                 L("untracked_edit") if it.kind == "untracked_edit" else None),
+                "heard": (MD("\u00ab{}\u00bb \u2192 \u00ab{}\u00bb".format(*map(mixed, short_change(it.old_text or "", it.text))))
+                          if it.kind == "untracked_edit" else mixed(it.text)),
                 "commented_text": mixed(it.commented_text) if it.commented_text else None,
                 "reviewer": mixed(it.reviewer.name) if it.reviewer.name else None,
                 "replies": [MD(f"{mixed(r.author)}: {mixed(r.text)}") for r in it.replies if r.text],
@@ -197,9 +201,6 @@ def review_rounds_each(plan: Plan) -> list[tuple[str, FeedbackRound]]:
 
 
 def review_context(plan: Plan, lang: str, fr: FeedbackRound) -> dict[str, Any]:
-    from .consultation import labels as consultation_labels
-    from .nap import common_context
-
     ctx = common_context(plan, lang)
     links = Links(plan, "RV")
     rows = harvested_rows(plan, [fr], links, lang)

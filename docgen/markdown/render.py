@@ -18,13 +18,23 @@ from typing import Any, Iterable, Optional
 import jinja2
 import jinja2.runtime
 
-from .. import i18n
+from .. import i18n, khmer
 from ..context.values import Tx, tx
 from ..diagnostics import DocgenError
 from ..model.common import Text
 from .escape import MD, md_id, md_inline, md_join, shorten
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def _templates_dir() -> Path:
+    """The templates: ``docgen/templates`` in an installed wheel, the repository's
+    top-level ``templates/`` in a source checkout (setup.py maps one onto the other)."""
+    installed = _PACKAGE / "templates"
+    return installed if installed.is_dir() else _PACKAGE.parent / "templates"
+
+
+TEMPLATES = _templates_dir()
 
 
 def km_span(text: str) -> MD:
@@ -75,6 +85,9 @@ def _finalize(ctx, value: Any) -> str:
     t = _as_tx(value)
     if t is not None:
         return render_tx(t, ctx["lang"])
+    if isinstance(value, int) and not isinstance(value, bool):
+        # A count or a year printed as is: Khmer digits in the Khmer variant.
+        return md_inline(i18n.digits(value, ctx["lang"]))
     return md_inline(value)
 
 
@@ -182,4 +195,6 @@ def render(template: str, context: dict) -> str:
         blank = blank + 1 if not line.strip() else 0
         if blank <= 1:
             lines.append(line.rstrip())
-    return "\n".join(lines).strip() + "\n"
+    # One spelling per Khmer word in every document, whatever the data, labels or templates wrote.
+    # and ៖, not ':', after Khmer labels and texts.
+    return khmer.khmer_colons(khmer.normalise("\n".join(lines).strip() + "\n"))

@@ -73,6 +73,10 @@ _TEMPLATE = r"""
   header: context if not on-cover() { align(center, text(size: @HF@, fill: @MUTED@, D.header)) },
   footer: context if not on-cover() { align(center, text(size: @HF@, fill: @MUTED@,
     D.labels.page + " " + num(counter(page).get().first()) + " " + D.labels.of + " " + num(counter(page).final().first()))) })
+// Khmer digits wherever Typst prints a number itself: outline page numbers, captions.
+#set page(numbering: n => num(n)) if D.khmer_digits
+#set figure(numbering: n => num(n)) if D.khmer_digits
+#set figure.caption(separator: "៖ ") if km
 #set text(font: @BODY_FONTS@, size: @BODY@, lang: D.lang, fill: @TEXT@)
 #set text(@KM_EDGES@) if km
 #set par(leading: if km { @KM_LEADING@ } else { @LEADING@ }, spacing: @PARA@ + 0.4em)

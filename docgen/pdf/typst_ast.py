@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from ..khmer import KHMER_RUN, split
+from ..khmer import KHMER_RUN, protect_text, split
 
 Node = dict[str, Any]
 
@@ -77,17 +77,6 @@ def _words(text: str) -> list[tuple[bool, str]]:
     return out
 
 
-def _merge_latin(pieces):
-    """Join non-Khmer pieces back to the Khmer word before them (for plain-text headings)."""
-    out: list[tuple[bool, str]] = []
-    for is_khmer, piece in pieces:
-        if not is_khmer and out:
-            out[-1] = (out[-1][0], out[-1][1] + piece)
-        else:
-            out.append((is_khmer, piece))
-    return out
-
-
 def _ids(node: Any, found: set[str]) -> set[str]:
     """Every identifier (heading, div, span) in the AST: the labels Typst can link to."""
     if isinstance(node, dict):
@@ -113,9 +102,12 @@ class TypstTransform:
     def _str(self, text: str, in_heading: bool) -> list[Node]:
         if not KHMER_RUN.search(text):
             return self._literal(text)
-        if in_heading or not self.box_khmer:
-            # Headings stay plain text (PDF bookmarks); words are still marked for breaking.
-            return self._literal("\u200b".join(p for _, p in _merge_latin(_words(text))))
+        if not self.box_khmer:
+            # Plain text: a zero-width space between words and a word joiner where a Khmer
+            # dictionary would break inside one (khmer.protect).
+            return self._literal(protect_text(text, mark_words=True))
+        # Headings too: Typst's PDF bookmarks and outline keep the text of boxes, and its own
+        # Khmer dictionary breaks inside words a joiner would not protect (ស៊ី|វិល).
         out: list[Node] = []
         raw: list[str] = []  # consecutive Khmer words (and the spaces between them) as one raw run
         for is_khmer, piece in _words(text):

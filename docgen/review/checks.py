@@ -10,11 +10,10 @@ from __future__ import annotations
 from ..diagnostics import Diagnostic
 from ..model.bundle import Plan
 from ..model.feedback import FeedbackRound
+from ..validate.report import Reporter, ref_hint as _ref_hint
 
 
 def check_feedback(plan: Plan) -> list[Diagnostic]:
-    from ..validate.crossref import Reporter, _ref_hint
-
     r = Reporter(plan)
     events = [c.id for c in plan.consultations]
     seen: dict[str, FeedbackRound] = {}

@@ -21,7 +21,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..model.bundle import Plan
 from ..model.common import SexCount
 from ..model.consultation import Consultation, GroupTable, Participation, ReportedTotal
-from .crossref import Reporter, _institution_resolver, _ref_hint
+from .report import Reporter, institution_resolver as _institution_resolver, ref_hint as _ref_hint
 
 WARN = Severity.WARNING
 FIELDS = ("total", "female", "male")

@@ -13,39 +13,14 @@ from typing import Iterable, Iterator, Optional
 
 from pydantic import BaseModel
 
-from ..diagnostics import Diagnostic, Severity, did_you_mean, format_path
+from ..diagnostics import Diagnostic, Severity
 from ..model.bundle import Plan
 from ..model.common import SexCount, SourceRef, Text
+from ..review.checks import check_feedback
+from .consultations import check_consultations, check_tor
+from .report import Reporter, institution_resolver as _institution_resolver, ref_hint as _ref_hint
 
 WARN = Severity.WARNING
-
-
-class Reporter:
-    """Collects diagnostics located at (record, sub-path)."""
-
-    def __init__(self, plan: Plan):
-        self.plan = plan
-        self.out: list[Diagnostic] = []
-
-    def at(self, record: object, sub: tuple, message: str, *, hint: str = "",
-           severity: Severity = Severity.ERROR, code: str = "") -> None:
-        origin = self.plan.origin(record)
-        if origin is None:
-            file, line, col, loc = str(self.plan.root), None, None, sub
-        else:
-            file, line, col = origin.where(*sub)
-            loc = origin.loc + tuple(sub)
-        self.out.append(Diagnostic(file, line, col, format_path(loc), message, hint=hint,
-                                   severity=severity, code=code))
-
-
-def _ref_hint(value: str, known: Iterable[str], what: str) -> str:
-    known = sorted(known)
-    guess = did_you_mean(value, known)
-    if guess:
-        return guess
-    listing = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
-    return f"known {what}: {listing}" if known else f"no {what} are defined yet"
 
 
 # --- IDs --------------------------------------------------------------------
@@ -86,21 +61,6 @@ def check_unique_ids(r: Reporter) -> None:
 
 
 # --- references ----------------------------------------------------------------
-
-
-def _institution_resolver(plan: Plan):
-    aliases = {alias: inst.id for inst in plan.institutions for alias in inst.aliases}
-
-    def check(r: Reporter, rec: object, sub: tuple, ref: str) -> None:
-        if ref in plan.institution:
-            return
-        if ref in aliases:
-            r.at(rec, sub, f"'{ref}' is another spelling of institution '{aliases[ref]}'",
-                 hint=f"write '{aliases[ref]}'", severity=WARN, code="alias")
-            return
-        r.at(rec, sub, f"unknown institution '{ref}'", hint=_ref_hint(ref, plan.institution, "institutions"),
-             code="unknown-ref")
-    return check
 
 
 def check_frame(r: Reporter) -> None:
@@ -392,6 +352,8 @@ def check_plan(plan: Plan, strict: bool = False) -> list[Diagnostic]:
     check_glossary(r)
     check_dates(r)
     check_khmer(r, strict)
+    from .khmer_text import check_khmer_text
+    r.out += check_khmer_text(plan, strict)
     check_sources(r)
     # Actions' baselines are checked above, consultations in their own module.
     skip = {id(x) for x in [*plan.actions, *plan.consultations]}
@@ -400,13 +362,7 @@ def check_plan(plan: Plan, strict: bool = False) -> list[Diagnostic]:
             continue
         for sub, counts in _walk_counts(rec, ()):
             _check_counts(r, rec, sub, counts)
-    try:
-        from .consultations import check_consultations, check_tor
-    except ImportError:  # the consultation checks live in their own module
-        pass
-    else:
-        r.out += check_consultations(plan)
-        r.out += check_tor(plan)
-    from ..review.checks import check_feedback
+    r.out += check_consultations(plan)
+    r.out += check_tor(plan)
     r.out += check_feedback(plan)
     return r.out

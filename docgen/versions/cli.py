@@ -6,8 +6,12 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, DocgenError, relative
 from ..model.bundle import Plan
 from ..validate import require_plan
+from ..versionfolder import version_lock
 from .changes import compare
 from .snapshot import MANIFEST, Resolved, file_hashes, read_release, release as freeze, resolve
+
+
+REDLINES = "redlines"  # build/redlines/: redlines whose NEW version is released
 
 
 def _load(spec: str, out_root: Path) -> tuple[Resolved, Plan]:
@@ -30,7 +34,8 @@ def _force(args) -> bool:
 def release(args) -> int:
     data, out = Path(args.data), Path(args.out)
     plan, _ = require_plan(data)
-    rel, outcome = freeze(plan, data, out, force=_force(args))
+    with version_lock(out, plan.metadata.version, "release"):
+        rel, outcome = freeze(plan, data, out, force=_force(args))
     where = relative(rel.folder)
     if outcome == "unchanged":
         print(f"version {rel.version} is already released from the same plan data ({where}); nothing to do")
@@ -72,7 +77,13 @@ def redline(args) -> int:
                                           hint="set a new metadata.version in the plan data, or pass the "
                                                f"released version '{version}' as NEW")])
     from .redline import write_redline
-    path = write_redline(old, new, args.lang, folder / f"NAP-WPS_{version}_vs_{old.metadata.version}_{args.lang}.docx")
+    name = f"NAP-WPS_{version}_vs_{old.metadata.version}_{args.lang}.docx"
+    if read_release(folder) is not None:
+        # A released version's folder stays as released: redlines between releases go beside them.
+        path = write_redline(old, new, args.lang, out / REDLINES / name)
+    else:
+        with version_lock(out, version, "redline"):
+            path = write_redline(old, new, args.lang, folder / name)
     log = compare(old, new)
     print(f"wrote {relative(path)}: {len(log.changes)} change(s) from {old.metadata.version} to {version} "
           f"as tracked changes")
