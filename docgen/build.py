@@ -36,6 +36,7 @@ from . import cache, i18n, khmer
 from .context.consultation import (consultation_assets, consultation_context, consultations_each,
                                    summary_assets, summary_context)
 from .context.nap import nap_context
+from .notes import note_comments
 from .context.review import review_context, review_rounds_each
 from .context.tor import tor_context
 from .context.values import Tx
@@ -67,6 +68,8 @@ class Document:
     write images etc. that the Markdown refers to.
     ``changes``: the context gets ``changes`` (annex "Changes since OLD") when an earlier
     version is released; templates test it with ``{% if changes is defined and changes %}``.
+    ``comments(plan, lang)`` -> Word comments to add to the DOCX (docgen.review.carry's
+    ``CarriedComment``), e.g. the secretariat's notes for reviewers on the NAP.
     """
 
     stem: str
@@ -76,11 +79,13 @@ class Document:
     each: Optional[Callable[[Plan], list[tuple[str, Any]]]] = None
     assets: Optional[Callable[..., None]] = None
     changes: bool = False
+    comments: Optional[Callable[[Plan, str], list]] = None
 
 
 # --doc key -> the documents it builds.
 DOCUMENTS: dict[str, tuple[Document, ...]] = {
-    "nap": (Document(stem="NAP-WPS", template="nap.md.j2", context=nap_context, kind="nap", changes=True),),
+    "nap": (Document(stem="NAP-WPS", template="nap.md.j2", context=nap_context, kind="nap", changes=True,
+                     comments=note_comments),),
     "tor": (Document(stem="ToR", template="tor.md.j2", context=tor_context, kind="tor"),),
     "consultations": (
         Document(stem="Consultation-{item}", template="consultation.md.j2", context=consultation_context,
@@ -104,6 +109,7 @@ class Job:
     meta: DocMeta
     resource_dir: Path
     formats: list[str] = field(default_factory=list)
+    comments: list = field(default_factory=list)  # Word comments for the DOCX (Document.comments)
 
 
 def _plain(value: Any, lang: str) -> str:
@@ -196,7 +202,10 @@ def render_job(plan: Plan, target: Target, scratch: Path, previous: Optional[Pla
             doc.assets(plan, lang, res, record)
         else:
             doc.assets(plan, lang, res)
-    return Job(target.name, render(doc.template, ctx), make_meta(plan, doc, lang, ctx), res)
+    job = Job(target.name, render(doc.template, ctx), make_meta(plan, doc, lang, ctx), res)
+    if doc.comments:
+        job.comments = doc.comments(plan, lang)
+    return job
 
 
 def plan_jobs(plan: Plan, docs: Sequence[str], langs: Sequence[str], formats: Sequence[str],
@@ -266,6 +275,9 @@ def _write_one(job: Job, fmt: str, out_dir: Path, writer: Callable, carry: Optio
     writer(job.markdown, path, job.meta, resource_dir=job.resource_dir)
     if not path.is_file():
         raise DocgenError(f"the {fmt.upper()} backend wrote no file for {path.name}")
+    if fmt == "docx" and job.comments:
+        from .notes import add_note_comments  # the secretariat's notes, on their passages
+        add_note_comments(path, job.comments, job.meta)
     if carry and fmt == "docx":
         carry(path, plan, job.meta)
     return path

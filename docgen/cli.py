@@ -75,6 +75,10 @@ def make_parser() -> argparse.ArgumentParser:
     _add_data(p)
     p.set_defaults(func="docgen.export:run")
 
+    p = sub.add_parser("status", help="what remains to be decided before adoption, by kind and document")
+    _add_data(p)
+    p.set_defaults(func="docgen.status:run")
+
     p = sub.add_parser("build", help="build documents into build/<version>/")
     _add_data(p)
     p.add_argument("--doc", type=_csv(DOCS), default=list(DOCS), help="nap,tor,consultations (default: all)")
@@ -121,6 +125,11 @@ def make_parser() -> argparse.ArgumentParser:
     _add_data(p)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR")
     p.set_defaults(func="docgen.versions.cli:redline")
+
+    from .translate.cli import add_parser as add_translate
+    add_translate(sub, _add_data)
+    from .sheets.cli import add_parser as add_sheets
+    add_sheets(sub, _add_data)
     return parser
 
 

@@ -232,9 +232,13 @@ def test_structure_follows_the_contract(mini, nap_ast):
     for cls in ("cover", "toc", "pagebreak", "landscape", "action"):
         assert cls in classes
     headers = [stringify(n["c"][2]) for n in walk(en["blocks"]) if n["t"] == "Header" and n["c"][0] == 1]
-    assert headers == ["Acronyms", "Introduction and context", "Priority themes", "Pillar 1: Protection",
-                       "Pillar 2: Participation", "Implementation and results matrix",
-                       "Coordination and monitoring", "Actions mapped to the ASEAN RPA-WPS outputs"]
+    assert headers == ["How to read this draft", "Acronyms", "Introduction and context", "Vision and goal",
+                       "Legal and policy basis", "Priority themes", "Pillar 1: Protection",
+                       "Pillar 2: Participation", "Implementation and results matrix", "Results framework",
+                       "Implementation timeline", "Indicative costing", "Risks and mitigation",
+                       "Reporting and evaluation schedule", "Localisation: provinces, districts and communes",
+                       "Coordination and monitoring", "Actions mapped to the ASEAN RPA-WPS outputs",
+                       "Notes for reviewers", "What remains to be decided", "Sources"]
     landscape = next(content for _, c, _, content in divs(en) if "landscape" in c)
     table = next(n for n in walk(landscape) if n["t"] == "Table")
     head = [stringify(cell) for cell in table["c"][3][1][0][1]]
@@ -252,8 +256,9 @@ def test_structure_follows_the_contract(mini, nap_ast):
 
 def test_annex_shows_outputs_without_actions_and_coverage(nap_ast):
     en = nap_ast["en"]
-    tables = [n for n in walk(en["blocks"]) if n["t"] == "Table"]
-    annex, summary = tables[-2], tables[-1]
+    nodes = list(walk(en["blocks"]))
+    start = next(i for i, n in enumerate(nodes) if n["t"] == "Header" and n["c"][1][0] == "DOC_annex")
+    annex, summary = [n for n in nodes[start:] if n["t"] == "Table"][:2]
     rows = [[stringify(cell) for cell in row[1]] for row in annex["c"][4][0][3]]
     assert rows[-1] == ["Participation", "2.2 Women mediators are supported.", "no action yet"]
     assert rows[0][2] == "PROT_01, PROT_02"
@@ -270,7 +275,7 @@ def test_khmer_variant_uses_khmer_labels_digits_and_cover_heading(nap_md, nap_as
     text = stringify(cover)
     assert "ថ្ងៃទី២១ ខែវិច្ឆិកា ឆ្នាំ២០២៦" in text and "២០២៦–២០៣០" in text
     headers = [stringify(n["c"][2]) for n in walk(km["blocks"]) if n["t"] == "Header" and n["c"][0] == 1]
-    assert headers[0] == "អក្សរកាត់" and "សសរស្តម្ភ ១៖ ការការពារ" in headers
+    assert headers[:2] == ["របៀបអានសេចក្ដីព្រាងនេះ", "អក្សរកាត់"] and "សសរស្តម្ភ ១៖ ការការពារ" in headers
     assert "Acronyms" not in stringify(km["blocks"]) and "Pillar" not in stringify(km["blocks"])
     # Khmer texts are marked as Khmer
     assert "[ផែនការសកម្មភាពជាតិស្ដីពីស្ត្រី សន្តិភាព និងសន្តិសុខ]{lang=km}" in nap_md["km"]

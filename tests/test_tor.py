@@ -70,7 +70,7 @@ def _edit(plan_copy: Path, old: str, new: str) -> Path:
 
 def test_unknown_body_and_institution_are_errors_with_hints(plan_copy):
     path = _edit(plan_copy, "      reports_to: [HLSC]", "      reports_to: [HLCS]")
-    _edit(plan_copy, "        - {institution: MoEYS}", "        - {institution: MoEYs}")
+    _edit(plan_copy, "        - {institution: MoEYS,", "        - {institution: MoEYs,")
     _, diags = load_plan(plan_copy)
     errs = [d for d in diags if d.severity is Severity.ERROR]
     body = next(d for d in errs if "unknown body 'HLCS'" in d.message)
@@ -131,7 +131,11 @@ def test_tor_docx_names_members_and_sources(built):
         assert b.name.en in text
         for m in b.members:
             assert f"{m.institution} ({plan.institution[m.institution].name.en}" in text
-    assert "Source: report §8.2" in text
+    # citations are footnotes: the document and its section, never a file name or line
+    notes = etree.fromstring(zipfile.ZipFile(folder / f"ToR_{plan.metadata.version}_en.docx").read("word/footnotes.xml"))
+    notes_text = " ".join("".join(t.text or "" for t in notes.iter(f"{W}t")).split())
+    assert "Situation Analysis Report on WPS in Cambodia, MoWA/UN Women 2025, §8.2" in notes_text
+    assert ".txt" not in notes_text + text and "003_" not in notes_text + text
 
 
 @needs_pdftotext

@@ -15,7 +15,7 @@ TINY = {
           short_title: {en: NAP-WPS, km: ផ.ស.ជ}
           version: "0.1"
           date: 2026-11-21
-          period: {start: 2026, end: 2030}
+          period: {start: 2026, end: 2030, proposed: {rationale: {en: A working assumption., km: ការសន្មត។}}}
           issuing_ministry: MoWA
           country: {en: Cambodia, km: កម្ពុជា}
         """,
@@ -67,6 +67,7 @@ TINY = {
             asean_outputs: ["1.1"]
             text: {en: Protect survivors., km: ការពារជនរងគ្រោះ។}
             lead: [MoWA]
+            lead_provenance: {proposed: {rationale: {en: Proposed by the drafting team.}}}
             themes: [FP1]
             source: {file: seed.txt, line: 1, cited_as: ASEAN RPA-WPS Output 1.1}
           - id: PART_01
@@ -75,6 +76,7 @@ TINY = {
             asean_outputs: ["2.1"]
             text: {en: Promote leadership., km: លើកកម្ពស់ភាពជាអ្នកដឹកនាំ។}
             lead: [MoI]
+            lead_provenance: {decided: {round: round1}}
             source: {file: seed.txt, line: 2, cited_as: ASEAN RPA-WPS Output 2.1}
         """,
 }
@@ -215,9 +217,9 @@ CROSSREF = [
      r"actions\.yaml:4:\d+: actions\[0\]\.outcome: strategic outcome 2 belongs to pillar 'participation', not 'protection'"),
     ("unknown institution", "lead: [MoWA]", "lead: [MoWAA]",
      r"actions\.yaml:7:\d+: actions\[0\]\.lead\[0\]: unknown institution 'MoWAA'\n    hint: did you mean 'MoWA'\?"),
-    ("unknown theme", "themes: [FP1]", "themes: [FP9]", r"actions\.yaml:8:\d+: actions\[0\]\.themes\[0\]: unknown theme 'FP9'"),
+    ("unknown theme", "themes: [FP1]", "themes: [FP9]", r"actions\.yaml:9:\d+: actions\[0\]\.themes\[0\]: unknown theme 'FP9'"),
     ("duplicate id", "id: PART_01", "id: PROT_01",
-     r"actions\.yaml:10:\d+: actions\[1\]\.id: duplicate ID 'PROT_01' \(first defined at .*actions\.yaml:2\)"),
+     r"actions\.yaml:11:\d+: actions\[1\]\.id: duplicate ID 'PROT_01' \(first defined at .*actions\.yaml:2\)"),
     ("citation disagrees", "cited_as: ASEAN RPA-WPS Output 1.1", "cited_as: ASEAN RPA-WPS Output 1.2",
      r"actions\[0\]\.asean_outputs: outputs 1\.1 differ from the source's citation"),
 ]
@@ -265,7 +267,7 @@ def test_dates_and_periods(capsys, tmp_path):
     code, out = run_validate(capsys, data)
     assert code == 1
     assert "actions[1].timeframe: timeframe ends (2029) before it starts (2031)" in out
-    data = write_plan(tmp_path / "p2", {"plan.yaml": TINY["plan.yaml"].replace("{start: 2026, end: 2030}", "{start: 2030, end: 2026}")})
+    data = write_plan(tmp_path / "p2", {"plan.yaml": TINY["plan.yaml"].replace("{start: 2026, end: 2030,", "{start: 2030, end: 2026,")})
     code, out = run_validate(capsys, data)
     assert code == 1
     assert "metadata.period: plan period ends (2026) before it starts (2030)" in out
@@ -274,6 +276,7 @@ def test_dates_and_periods(capsys, tmp_path):
 INDICATOR = """
     indicators:
       - id: PART_01_I1
+        proposed: {rationale: {en: Proposed by the drafting team.}}
         text: {en: Share of women police, km: ភាគរយនគរបាលស្ត្រី}
         baseline:
           value: 21.4
@@ -283,7 +286,7 @@ INDICATOR = """
           source: {file: seed.txt, line: 3}
           alternatives:
             - {value: 21.2, unit: percent, source: {file: seed.txt, line: 4}}%s
-        target: {value: 25, unit: percent, year: 2030}"""
+        target: {value: 25, unit: percent, year: 2030, source: {file: seed.txt, line: 5}}"""
 
 
 def test_counts_must_add_up_unless_acknowledged(capsys, tmp_path):

@@ -79,16 +79,16 @@ def _feedback(plan: Plan, f: FeedbackItem, links: Links) -> dict[str, Any]:
         "response": f.response,
         "response_label": L(f"resp_{f.response}"),
         "rationale": tx(f.rationale),
-        "source": v.source(f.source),
+        "source": v.source(f.source, plan),
     }
 
 
-def _bars(c: Consultation) -> list[tuple[Tx, SexCount]]:
+def _bars(c: Consultation, plan: Optional[Plan] = None) -> list[tuple[Tx, SexCount]]:
     """What the chart shows: the group rows, or the reported figures when there are none."""
     p = c.participants
     if p.tables:
         return [(tx(g.label), g.count) for g in p.group_rows()]
-    return [(tx(r.label) if r.label else v.source(r.source), r) for r in p.reported]
+    return [(tx(r.label) if r.label else v.source(r.source, plan), r) for r in p.reported]
 
 
 def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[str, Any]:
@@ -108,14 +108,14 @@ def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[s
         "organisers": [_inst(plan, o) for o in c.organisers],
         "organisers_note": tx(c.organisers_note),
         "summary": tx(c.summary),
-        "reported": [{"label": tx(r.label) if r.label else v.source(r.source), "source": v.source(r.source),
+        "reported": [{"label": tx(r.label) if r.label else v.source(r.source, plan), "source": v.source(r.source, plan),
                       "retained": i == p.retained, "note": r.discrepancy_note, **_sexcount(r)}
                      for i, r in enumerate(p.reported)],
         "retained": _sexcount(kept) if kept else None,
         "retained_total": kept.total if kept else None,
         "retained_because": tx(p.retained_because),
         "tables": [{
-            "id": t.id, "title": tx(t.title), "source": v.source(t.source),
+            "id": t.id, "title": tx(t.title), "source": v.source(t.source, plan),
             "stated": _sexcount(t.stated),
             "rows_sum": _sexcount(SexCount(**{f: (sum(getattr(g.count, f) for g in t.groups)
                                                    if all(getattr(g.count, f) is not None for g in t.groups) else None)
@@ -128,7 +128,7 @@ def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[s
         "harvested": harvested,
         "rounds": [fr.round for fr in rounds],
         "notes": [tx(n) for n in c.notes],
-        "sources": v.sources(c.sources),
+        "sources": v.sources(c.sources, plan),
         "linked": linked,
         "link_titles": [{**_link(plan, e["id"]), **({"title": e["title"], "shown": e["shown"], "titled": e["titled"]}
                                                     if e["title"] else {}),
@@ -223,7 +223,7 @@ def _chart(bars: list[tuple[Tx, SexCount]], title: Tx, lang: str, out: Path) -> 
 
 def chart_for(plan: Plan, lang: str, c: Consultation, folder: Path) -> Path:
     out = Path(folder) / chart_name(c)
-    _chart(_bars(c), L("chart_title"), lang, out)
+    _chart(_bars(c, plan), L("chart_title"), lang, out)
     return out
 
 

@@ -5,12 +5,14 @@ Markdown, so the template environment escapes all of it.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from .. import i18n
 from ..anchors import bookmark_for
 from ..model.bundle import Plan
 from ..model.plan import Action, Baseline, Indicator, Target
+from . import nap_parts as parts
 from . import values as v
 from .matrix import matrix_context
 from .values import Tx, tx
@@ -35,6 +37,7 @@ def common_context(plan: Plan, lang: str) -> dict[str, Any]:
         "status": v.label(f"status_{md.status}"),
         "show_status": md.status != "draft",  # "DRAFT" is always on the cover
         "period": v.years(md.period.start, md.period.end),
+        "period_proposed": md.period.provenance_kind == "proposed",  # a working assumption until decided
         "country": tx(md.country),
         "ministry": tx(ministry.name) if ministry else tx(md.issuing_ministry),
         "supported_by": [tx(plan.institution[i].name) for i in md.supported_by if i in plan.institution],
@@ -67,13 +70,7 @@ def _figure(value: Optional[float], unit: str) -> Optional[Tx]:
 
 
 def _baseline(b: Optional[Baseline]) -> Optional[Tx]:
-    if b is None:
-        return None
-    fig = _figure(b.value, b.unit)
-    if b.year:
-        yr = v.digits(b.year)
-        fig = Tx(f"{fig.en} ({yr.en})", f"{fig.km} ({yr.km})", numeric=True)
-    return fig
+    return parts.figure(b)
 
 
 def _target(t: Optional[Target]) -> Optional[Tx]:
@@ -91,15 +88,31 @@ def _target(t: Optional[Target]) -> Optional[Tx]:
     return Tx("; ".join(parts_en), "; ".join(parts_km), numeric=not t.text)
 
 
-def _indicator(ind: Indicator) -> dict[str, Any]:
+def _proposed(p) -> bool:
+    return p is not None and p.provenance_kind == "proposed"
+
+
+def _frequency(freq: Optional[str]) -> Optional[Tx]:
+    return parts.FREQUENCY(freq) if freq else None
+
+
+def _indicator(plan: Plan, ind: Indicator) -> dict[str, Any]:
     return {
         "id": ind.id,
         "anchor": bookmark_for("indicator", ind.id),
         "text": tx(ind.text),
+        "proposed": ind.provenance_kind == "proposed",
         "baseline": _baseline(ind.baseline),
-        "baseline_source": v.source(ind.baseline.source) if ind.baseline else None,
+        "baseline_source": v.source(ind.baseline.source, plan) if ind.baseline else None,
         "baseline_note": tx(ind.baseline.retained_because) if ind.baseline and ind.baseline.retained_because else None,
         "target": _target(ind.target),
+        "target_proposed": bool(ind.target and ind.target.provenance_kind == "proposed"),
+        "target_source": v.source(ind.target.source, plan) if ind.target and ind.target.source else None,
+        "midterm": _target(ind.midterm),
+        "midterm_proposed": bool(ind.midterm and ind.midterm.provenance_kind == "proposed"),
+        "means_of_verification": tx(ind.means_of_verification),
+        "frequency": _frequency(ind.frequency),
+        "responsible": _inst(plan, ind.responsible) if ind.responsible else None,
     }
 
 
@@ -112,10 +125,13 @@ def action_context(plan: Plan, a: Action) -> dict[str, Any]:
         "partners": [_inst(plan, i) for i in a.partners],
         "outputs": [{"id": o, "number": v.digits(o), "anchor": bookmark_for("output", o)} for o in a.asean_outputs],
         "themes": [{"id": t, "anchor": bookmark_for("theme", t)} for t in a.themes if t in plan.theme],
-        "indicators": [_indicator(i) for i in a.indicators],
+        "indicators": [_indicator(plan, i) for i in a.indicators],
         "timeframe": v.years(a.timeframe.start, a.timeframe.end) if a.timeframe else None,
-        "source": v.source(a.source),
+        "source": v.source(a.source, plan),
         "status": a.status,
+        "lead_proposed": _proposed(a.lead_provenance),
+        "partners_proposed": _proposed(a.partners_provenance),
+        "timeframe_proposed": _proposed(a.timeframe),
     }
 
 
@@ -133,14 +149,33 @@ def is_acronym(short: str, name: str) -> bool:
     return any(len(wd) > 1 and any(c.isupper() or c.isdigit() for c in wd[1:]) for wd in words)
 
 
+def institutions_used(plan: Plan, live: list[Action]) -> set[str]:
+    """Institutions the draft names: referenced by ID, or their acronym (or an alias) written in
+    one of its texts. Only these go into the list of acronyms."""
+    from ..status import _nap_records, _walk_texts
+
+    used = {plan.metadata.issuing_ministry, *plan.metadata.supported_by}
+    for a in live:
+        used.update(a.lead, a.partners)
+        used.update(i.responsible for i in a.indicators if i.responsible)
+    used.update(i.responsible for i in plan.outcome_indicators if i.responsible)
+    corpus = " ".join(t.en for rec in _nap_records(plan) if not hasattr(rec, "acronym")
+                      for t in _walk_texts(rec))
+    for inst in plan.institutions:
+        for form in {inst.acronym.en, *inst.aliases}:
+            if form and re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", corpus):
+                used.add(inst.id)
+    return used
+
+
 def _live(plan: Plan) -> list[Action]:
     # Dropped actions stay in the data (stable IDs) but leave the draft.
     return [a for a in plan.actions if a.status != "dropped"]
 
 
-def _section(s) -> dict[str, Any]:
+def _section(plan: Plan, s) -> dict[str, Any]:
     return {"id": s.id, "anchor": bookmark_for("section", s.id), "title": tx(s.title),
-            "paragraphs": [tx(p) for p in s.paragraphs], "source": v.sources(s.sources)}
+            "paragraphs": [tx(p) for p in s.paragraphs], "source": v.sources(s.sources, plan)}
 
 
 def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
@@ -170,7 +205,7 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
         others = [actions[a.id] for a in live if a.pillar == p.id and a.id not in shown]
         pillars.append({
             "id": p.id, "number": v.digits(p.number), "anchor": bookmark_for("pillar", p.id),
-            "name": tx(p.name), "title": _numbered("pillar", p.number, tx(p.name)), "description": tx(p.description), "source": v.source(p.source),
+            "name": tx(p.name), "title": _numbered("pillar", p.number, tx(p.name)), "description": tx(p.description), "source": v.source(p.source, plan),
             "outcomes": outcomes, "other_actions": others,
         })
 
@@ -198,13 +233,14 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
     themes = sorted(plan.themes, key=lambda t: (t.kind != "focused_priority", t.number))
     theme_list = [{
         "id": t.id, "kind": t.kind, "anchor": bookmark_for("theme", t.id), "title": tx(t.title),
-        "summary": tx(t.summary), "source": v.source(t.source),
+        "summary": tx(t.summary), "source": v.source(t.source, plan),
         "actions": [a.id for a in live if t.id in a.themes],
     } for t in themes]
 
     # Entries whose "acronym" is their name or a plain word (Senate, Media, Development
     # partners, Canada) are not acronyms.
-    acronyms = sorted((i for i in plan.institutions if is_acronym(i.acronym.en, i.name.en)),
+    used = institutions_used(plan, live)
+    acronyms = sorted((i for i in plan.institutions if i.id in used and is_acronym(i.acronym.en, i.name.en)),
                       key=lambda i: i.acronym.en.casefold())
     sections = [s for s in plan.sections]
     closing_ids = [sid for sid in CLOSING_SECTIONS if sid in plan.section]
@@ -213,9 +249,10 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
         "doc_title": tx(md.title),
         "doc_subtitle": tx(md.subtitle),
         "short_title": tx(md.short_title),
-        "acronyms": [{"acronym": tx(i.acronym, en_ok_in_km=True), "name": tx(i.name)} for i in acronyms],
-        "intro_sections": [_section(s) for s in sections if s.id not in closing_ids],
-        "closing_sections": [_section(plan.section[sid]) for sid in closing_ids],
+        "acronyms": [{"acronym": tx(i.acronym, en_ok_in_km=True), "name": tx(i.name),
+                      "proposed": _proposed(i.name_provenance)} for i in acronyms],
+        "intro_sections": [_section(plan, s) for s in sections if s.id not in closing_ids],
+        "closing_sections": [_section(plan, plan.section[sid]) for sid in closing_ids],
         "focused_priorities": [t for t in theme_list if t["kind"] == "focused_priority"],
         "thematic_areas": [t for t in theme_list if t["kind"] == "thematic_area"],
         "pillars": pillars,
@@ -228,4 +265,5 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
         "uncovered": uncovered,
         "action_ids": [a.id for a in live],
     })
+    ctx.update(parts.parts_context(plan, pillars, actions))
     return ctx

@@ -50,17 +50,18 @@ _LABELS: dict[str, tuple[str, str]] = {
 L = LabelTable(_LABELS)
 
 
-def _placeholder(p: Placeholder, number: int) -> dict[str, Any]:
+def _placeholder(p: Placeholder, number: int, plan: Optional[Plan] = None) -> dict[str, Any]:
     return {"placeholder": True, "number": number, "to_decide": tx(p.to_decide),
-            "options": [tx(o) for o in p.options], "source": v.source(p.source)}
+            "options": [tx(o) for o in p.options], "source": v.source(p.source, plan)}
 
 
 class _Counter:
-    def __init__(self) -> None:
+    def __init__(self, plan: Optional[Plan] = None) -> None:
         self.items: list[dict[str, Any]] = []
+        self.plan = plan
 
     def add(self, p: Placeholder, where: Tx) -> dict[str, Any]:
-        d = _placeholder(p, len(self.items) + 1)
+        d = _placeholder(p, len(self.items) + 1, self.plan)
         d["where"] = where
         self.items.append(d)
         return d
@@ -88,6 +89,13 @@ def _value(plan: Plan, value: Union[list, Text, Placeholder, None], ph: _Counter
     return {"placeholder": False, "text": None, "institutions": _inst_list(plan, value)}
 
 
+def _proposal(value: Optional[dict[str, Any]], prov) -> Optional[dict[str, Any]]:
+    """Mark a decided value the drafting team proposes (e.g. which body reports to which)."""
+    if value is not None and not value.get("placeholder"):
+        value["proposed"] = prov is not None and prov.provenance_kind == "proposed"
+    return value
+
+
 def _joined(a: Tx, b: Tx) -> Tx:
     return Tx(f"{a.en}: {b.en}", f"{a.km or a.en}៖ {b.km or b.en}")
 
@@ -100,11 +108,13 @@ def _body(plan: Plan, b: Body, ph: _Counter, names: dict[str, Tx]) -> dict[str, 
         "secretariat": _value(plan, b.secretariat, ph, _joined(name, L("secretariat"))),
         "members": [{**_inst_list(plan, [m.institution])[0], "note": tx(m.note)} for m in b.members],
         "membership_open": _value(plan, b.membership_open, ph, _joined(name, L("members"))),
-        "responsibilities": [{"text": tx(r.text), "source": v.source(r.source)} for r in b.responsibilities],
+        "responsibilities": [{"text": tx(r.text), "source": v.source(r.source, plan),
+                              "proposed": r.provenance_kind == "proposed"} for r in b.responsibilities],
         "meetings": _value(plan, b.meetings, ph, _joined(name, L("meetings"))),
         "decision_making": _value(plan, b.decision_making, ph, _joined(name, L("decision_making"))),
-        "reports_to": _value(plan, b.reports_to, ph, _joined(name, L("reports_to")), bodies=names),
-        "source": v.sources(b.sources),
+        "reports_to": _proposal(_value(plan, b.reports_to, ph, _joined(name, L("reports_to")), bodies=names),
+                                b.reports_to_provenance),
+        "source": v.sources(b.sources, plan),
     }
 
 
@@ -115,14 +125,14 @@ def _items(items: list, ph: _Counter, where: Tx) -> list[dict[str, Any]]:
             out.append(ph.add(it, where))
         else:
             assert isinstance(it, Principle)
-            out.append({"placeholder": False, "text": tx(it.text), "source": v.source(it.source)})
+            out.append({"placeholder": False, "text": tx(it.text), "source": v.source(it.source, ph.plan)})
     return out
 
 
 def tor_context(plan: Plan, lang: str) -> dict[str, Any]:
     ctx = common_context(plan, lang)
     t = plan.tor
-    ph = _Counter()
+    ph = _Counter(plan)
     labels = {k: L(k) for k in _LABELS}
     if t is None:  # validation warns; the document says so rather than failing
         ctx.update({"T": labels, "doc_title": L("tor"), "doc_subtitle": L("tor_subtitle"),
@@ -136,13 +146,13 @@ def tor_context(plan: Plan, lang: str) -> dict[str, Any]:
         "doc_subtitle": L("tor_subtitle"),
         "short_title": L("tor"),
         "tor": {
-            "background": [{"text": tx(p.text), "source": v.source(p.source)} for p in t.background],
+            "background": [{"text": tx(p.text), "source": v.source(p.source, plan)} for p in t.background],
             "purpose": tx(t.purpose),
-            "objectives": [{"text": tx(p.text), "source": v.source(p.source)} for p in t.objectives],
+            "objectives": [{"text": tx(p.text), "source": v.source(p.source, plan)} for p in t.objectives],
             "bodies": bodies,
             "reporting": _items(t.reporting, ph, L("reporting")),
             "duration_review": _items(t.duration_review, ph, L("duration_review")),
-            "sources": v.sources(t.sources),
+            "sources": v.sources(t.sources, plan),
         },
         "placeholders": ph.items,
     })

@@ -25,6 +25,8 @@ class Tx:
     # Numbers, dates, years: in the bilingual document's shared cells (tables) the
     # English form alone; the Khmer column of a pair still gets Khmer digits.
     numeric: bool = False
+    # The Khmer translates an older English text: shown, flagged like a missing one.
+    stale: bool = False
 
     @property
     def missing_km(self) -> bool:
@@ -39,7 +41,7 @@ def tx(value: Union[Text, Tx, str, None], *, en_ok_in_km: bool = False) -> Optio
     if value is None or isinstance(value, Tx):
         return value
     if isinstance(value, Text):
-        return Tx(value.en, value.km or None, en_ok_in_km)
+        return Tx(value.en, value.km or None, en_ok_in_km, stale=value.stale)
     return Tx(str(value), str(value), True)
 
 
@@ -82,38 +84,61 @@ def years(start: int, end: int) -> Tx:
     return Tx(i18n.year_range(start, end, "en"), i18n.year_range(start, end, "km"), numeric=True)
 
 
-def source(ref: Optional[SourceRef]) -> Optional[Tx]:
-    """'Source: report §8.1.1' (the section when known, else the source document's title)."""
+_NAMED_PARTS = {"executive summary": ("Executive Summary", "សេចក្ដីសង្ខេបប្រតិបត្តិ"),
+                "foreword": ("Foreword", "អារម្ភកថា"), "glossary": ("Glossary", "សទ្ទានុក្រម"),
+                "acronyms": ("Acronyms", "អក្សរកាត់")}
+
+
+def _section(section: str, lang: str) -> str:
+    """'§3.2' for a numbered section, the name itself for a named part ('Executive Summary')."""
+    sec = section.strip()
+    named = _NAMED_PARTS.get(sec.casefold())
+    if named:
+        return named[0] if lang == "en" else named[1]
+    if sec[:1].isdigit():
+        return "§" + i18n.digits(sec, lang)
+    if sec.lower().startswith("annex"):
+        return i18n.label("annex", lang) + " " + i18n.digits(sec.split(None, 1)[1], lang) if " " in sec else sec
+    return sec
+
+
+def source(ref: Optional[SourceRef], plan=None) -> Optional[Tx]:
+    """A citation as a reader expects it: 'Situation Analysis Report on WPS in Cambodia,
+    MoWA/UN Women 2025, §8.1.1'. Never a file name or a line number: those stay in the data."""
     if ref is None:
         return None
-    if ref.section:
-        return Tx(f"{i18n.label('source', 'en')}: {i18n.label('report', 'en')} §{ref.section}",
-                  f"{i18n.label('source', 'km')}: {i18n.label('report', 'km')} §{i18n.digits(ref.section, 'km')}")
-    en, km = SOURCE_TITLES.get(ref.file, ("source document", "ឯកសារប្រភព"))
-    return Tx(f"{i18n.label('source', 'en')}: {en}", f"{i18n.label('source', 'km')}: {km}")
+    docs = getattr(plan, "source_document", None) or {}
+    doc = docs.get(ref.file)
+    parts = {}
+    for lang in ("en", "km"):
+        if doc is None:
+            head = {"en": "Source document", "km": "ឯកសារប្រភព"}[lang]
+        else:
+            title = (doc.short_title or doc.title).get(lang)
+            pub = doc.publisher.get(lang) + (f" {i18n.digits(doc.year, lang)}" if doc.year else "")
+            head = f"{title}, {pub}"
+        parts[lang] = head + (f", {_section(ref.section, lang)}" if ref.section else "")
+    return Tx(parts["en"], parts["km"])
 
 
-# How readers know the source documents (seeds/README.md): a document never cites a file name.
-SOURCE_TITLES: dict[str, tuple[str, str]] = {
-    "003_465d7293abc2d4a4.txt": ("Situation Analysis Report on WPS in Cambodia (MoWA/UN Women, 2025)",
-                                 "របាយការណ៍វិភាគស្ថានភាពស្ត្រី សន្តិភាព និងសន្តិសុខនៅកម្ពុជា (ក្រសួងកិច្ចការនារី/UN Women ២០២៥)"),
-    "001_9ead8a71501577e0.txt": ("Foundations of Women, Peace & Security (Women Peace Makers, 2025)",
-                                 "មូលដ្ឋានគ្រឹះនៃស្ត្រី សន្តិភាព និងសន្តិសុខ (Women Peace Makers ២០២៥)"),
-    "002_b986c2f325d10413.txt": ("UN Women news release on the workshop of 18 December 2024",
-                                 "ព័ត៌មាន UN Women អំពីសិក្ខាសាលាថ្ងៃទី១៨ ខែធ្នូ ឆ្នាំ២០២៤"),
-    "004_d5b82e04dea79d70.txt": ("report on the ASEAN Localisation Toolkit launch, 14-15 December 2023",
-                                 "របាយការណ៍អំពីការដាក់ឱ្យប្រើប្រាស់ឧបករណ៍ធ្វើមូលដ្ឋានីយកម្មអាស៊ាន ថ្ងៃទី១៤-១៥ ខែធ្នូ ឆ្នាំ២០២៣"),
-    "000_77fee85001ee5245.txt": ("profile of Women Peace Makers", "ប្រវត្តិរូបអង្គការ Women Peace Makers"),
-}
-
-
-def sources(refs: list[SourceRef]) -> Optional[Tx]:
-    """Several citations in one line, sections merged: 'Source: report §8.2, §8.3'."""
+def sources(refs: list[SourceRef], plan=None) -> Optional[Tx]:
+    """Several citations in one note, the same document named once: 'Situation Analysis
+    Report on WPS in Cambodia, MoWA/UN Women 2025, §8.2, §8.3'."""
     if not refs:
         return None
-    if len(refs) == 1:
-        return source(refs[0])
-    parts = [source(r) for r in refs]
-    head_en, head_km = i18n.label("source", "en") + ": ", i18n.label("source", "km") + ": "
-    return Tx(head_en + "; ".join(p.en[len(head_en):] for p in parts),
-              head_km + "; ".join(p.km[len(head_km):] for p in parts))
+    groups: dict[str, list[SourceRef]] = {}
+    for r in refs:
+        groups.setdefault(r.file, []).append(r)
+    out = {"en": [], "km": []}
+    for file, group in groups.items():
+        first = source(group[0], plan)
+        en, km = first.en, first.km
+        seen = {group[0].section}
+        for r in group[1:]:
+            if r.section and r.section not in seen:
+                seen.add(r.section)
+                en += ", " + _section(r.section, "en")
+                km += ", " + _section(r.section, "km")
+        out["en"].append(en)
+        out["km"].append(km)
+    return Tx("; ".join(out["en"]), "; ".join(out["km"]))

@@ -369,6 +369,10 @@ def edit_styles(root, style: dict, lang: str) -> None:
     child(src_r, "color", {"val": col.get("draft_mark", col["text"])})
     _size(src_r, size["small"])
 
+    # The drafting team's proposals (`[..]{.proposal}`): accent colour; the filter adds a dagger.
+    prop_st = _style(root, "Proposal", "Proposal", "character")
+    child(child(prop_st, "rPr", replace=False), "color", {"val": col.get("proposal", col["heading"])})
+
     link_st = _find_style(root, "Hyperlink")
     if link_st is not None:
         child(child(link_st, "rPr", replace=False), "color",

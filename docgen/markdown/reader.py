@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from typing import Optional
 
 from ..pandoc import run_pandoc
+from .notes import cites_to_notes
 
 # Only the extensions the Markdown contract uses: no automatic heading IDs (only explicit
 # IDs may become bookmarks), no smart quotes/emoji/math (data is literal text).
@@ -76,6 +77,7 @@ def _read(markdown: str) -> str:
     out = run_pandoc(["--from", READER, "--to", "json"], markdown.encode("utf-8"), "reading the Markdown")
     ast = json.loads(out)
     _set_widths(ast, pipe_table_widths(markdown))
+    cites_to_notes(ast)  # after the widths: they match tables in document order
     return json.dumps(ast, ensure_ascii=False)
 
 

@@ -8,6 +8,8 @@ from typing import Any, Optional
 
 from .consultation import Consultation
 from .feedback import FeedbackRound
+from .framework import (LocalisationItem, OutcomeIndicator, PolicyLink, Reporting, ReviewNote, Risk,
+                        SourceDocument, Vision)
 from .plan import (Action, AseanOutput, GlossaryTerm, Institution, Outcome, Pillar,
                    PlanMetadata, Section, Theme)
 from .tor import TermsOfReference
@@ -22,10 +24,18 @@ LIST_SECTIONS: dict[str, type] = {
     "actions": Action,
     "sections": Section,
     "glossary": GlossaryTerm,
+    "outcome_indicators": OutcomeIndicator,
+    "risks": Risk,
+    "monitoring": Reporting,
+    "localisation": LocalisationItem,
+    "legal_basis": PolicyLink,
+    "source_documents": SourceDocument,
+    "review_notes": ReviewNote,
 }
 SINGLE_SECTIONS: dict[str, type] = {
     "metadata": PlanMetadata,
     "tor": TermsOfReference,
+    "vision": Vision,
 }
 # Folders whose files each hold one record (the whole file is the record).
 RECORD_FOLDERS: dict[str, type] = {
@@ -59,6 +69,14 @@ class Plan:
     sections: list[Section] = field(default_factory=list)
     glossary: list[GlossaryTerm] = field(default_factory=list)
     tor: Optional[TermsOfReference] = None
+    vision: Optional[Vision] = None
+    outcome_indicators: list[OutcomeIndicator] = field(default_factory=list)
+    risks: list[Risk] = field(default_factory=list)
+    monitoring: list[Reporting] = field(default_factory=list)
+    localisation: list[LocalisationItem] = field(default_factory=list)
+    legal_basis: list[PolicyLink] = field(default_factory=list)
+    source_documents: list[SourceDocument] = field(default_factory=list)
+    review_notes: list[ReviewNote] = field(default_factory=list)
     consultations: list[Consultation] = field(default_factory=list)
     feedback: list[FeedbackRound] = field(default_factory=list)  # harvested review rounds
     origins: dict[int, Origin] = field(default_factory=dict, repr=False)
@@ -94,6 +112,11 @@ class Plan:
     @cached_property
     def section(self) -> dict[str, Section]:
         return {s.id: s for s in self.sections}
+
+    @cached_property
+    def source_document(self) -> dict[str, SourceDocument]:
+        """Source documents by seed file name."""
+        return {d.file: d for d in self.source_documents}
 
     def pillar_of_output(self, output_id: str) -> Optional[str]:
         out = self.output.get(output_id)

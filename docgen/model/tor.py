@@ -11,6 +11,7 @@ from typing import Literal, Optional, Union
 from pydantic import Field
 
 from .common import Id, SourceRef, Strict, Text
+from .provenance import Provenance, Provenanced
 
 
 class Placeholder(Strict):
@@ -21,15 +22,14 @@ class Placeholder(Strict):
     source: Optional[SourceRef] = None
 
 
-class Member(Strict):
+class Member(Provenanced):
     institution: Id
     role: Literal["chair", "co_chair", "vice_chair", "secretariat", "member", "observer"] = "member"
     note: Optional[Text] = None
 
 
-class Responsibility(Strict):
+class Responsibility(Provenanced):
     text: Text
-    source: Optional[SourceRef] = None
 
 
 class Body(Strict):
@@ -46,14 +46,14 @@ class Body(Strict):
     meetings: Union[Text, Placeholder]
     decision_making: Union[Text, Placeholder]
     reports_to: Union[list[Id], Placeholder, None] = None  # IDs of other bodies
+    reports_to_provenance: Optional[Provenance] = None  # required when reports_to names bodies
     sources: list[SourceRef] = []
 
 
-class Principle(Strict):
-    """A sourced statement in a free section (background, reporting...)."""
+class Principle(Provenanced):
+    """A statement in a free section (background, reporting...), with its provenance."""
 
     text: Text
-    source: Optional[SourceRef] = None
 
 
 class TermsOfReference(Strict):

@@ -44,6 +44,7 @@ def build_template(style: dict, fonts: FontSet, khmer_first: bool) -> str:
         "LANDSCAPE_MARGINS": "(top: {top}mm, bottom: {bottom}mm, left: {left}mm, right: {right}mm)".format(
             **(page.get("landscape_margins") or m)),
         "TEXT": _colour(col["text"]), "HEADING": _colour(col["heading"]), "ACCENT": _colour(col["accent"]),
+        "PROPOSAL": _colour(col.get("proposal", col["accent"])),
         "HEADER_FILL": _colour(col["table_header_fill"]), "BORDER": _colour(col["table_border"]),
         "PENDING": _colour(col["pending"]), "MUTED": _colour(col["draft_mark"]),
         "BODY": f"{sz['body']}pt", "SMALL": f"{sz['small']}pt", "TITLE": f"{sz['title']}pt",
@@ -104,6 +105,7 @@ _TEMPLATE = r"""
 #let docgen-placeholder(body) = highlight(fill: rgb("#FFF2CC"), extent: 1pt, text(fill: rgb("#7F6000"), body))
 #let docgen-source(body) = text(size: @SMALL@, fill: rgb("#666666"), body)
 #let docgen-note(body) = text(size: @SMALL@, body)
+#let docgen-proposal(body) = [#text(fill: @PROPOSAL@, body)#super[†]]
 #let docgen-km(body) = {
   set text(font: @KM_FONTS@, lang: "km", @KM_EDGES@)
   set par(leading: @KM_LEADING@)

@@ -53,6 +53,7 @@ _INLINE_STYLE = {
     "placeholder": "docgen-placeholder",
     "source": "docgen-source",
     "note": "docgen-note",
+    "proposal": "docgen-proposal",
 }
 _COVER_PARTS = ("kingdom", "ministry", "title", "subtitle", "status", "supported", "period", "date")
 

@@ -185,7 +185,7 @@ def build_plan(raw: RawPlan) -> tuple[Optional[Plan], list[Diagnostic]]:
             diags.append(Diagnostic(str(raw.root), None, None, "metadata", "no plan metadata found",
                                     hint="add a 'metadata:' section (title, version, date, period...) to plan.yaml"))
         return None, diags
-    plan = Plan(root=raw.root, metadata=singles["metadata"], tor=singles.get("tor"),
+    plan = Plan(root=raw.root, metadata=singles["metadata"], tor=singles.get("tor"), vision=singles.get("vision"),
                 consultations=records["consultations"], feedback=records["feedback"],
                 origins=origins, **lists)
     return plan, diags

@@ -157,6 +157,10 @@ function docx.Span(el)
     el.attributes['custom-style'] = 'Placeholder'
   elseif el.classes:includes('source') then
     el.attributes['custom-style'] = 'Source'
+  elseif el.classes:includes('proposal') then
+    -- the drafters' proposal: its style and a dagger that the legend explains
+    el.content:insert(pandoc.Superscript({pandoc.Str('\u{2020}')}))
+    el.attributes['custom-style'] = 'Proposal'
   else
     return nil
   end

@@ -1,0 +1,270 @@
+"""Provenance you can see, and the parts of a NAP: read in the built DOCX (XML) and PDF (text,
+with two extractors), in English, Khmer and bilingual."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from docgen.build import build
+from docgen.cli import main
+from docgen.status import all_indicators, live_actions, readiness
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+NS = {"w": W[1:-1]}
+ROOT = Path(__file__).resolve().parent.parent
+LANGS = ("en", "km", "en-km")
+# what drafting machinery looks like: seed file names, line references, editorial asides
+LEAKS = re.compile(r"\d{3}_[0-9a-f]{16}|\.txt\b|\blines? \d|\bline_end\b|the report gives|full name not given"
+                   r"|report line|បន្ទាត់ ?[០-៩\d]", re.I)
+NEW_PARTS = ("DOC_reading", "DOC_vision_goal", "DOC_legal", "DOC_results", "DOC_timeline", "DOC_costing",
+             "DOC_risks", "DOC_monitoring", "DOC_localisation", "DOC_notes", "DOC_remains", "DOC_sources")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("all")
+    paths = build(ROOT / "plan_data", ["nap", "tor", "consultations"], list(LANGS), ["docx", "pdf"], out,
+                  log=lambda *_: None)
+    return {p.name: p for p in paths}
+
+
+def parts(docx: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(docx) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def xml_text(data: bytes) -> str:
+    return "".join(t.text or "" for t in etree.fromstring(data).iter(f"{W}t"))
+
+
+def pdf_texts(pdf: Path) -> list[str]:
+    """The PDF's text by poppler and by pypdf (two extractors)."""
+    from pypdf import PdfReader
+
+    out = [subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout]
+    out.append("\n".join(page.extract_text() or "" for page in PdfReader(str(pdf)).pages))
+    return out
+
+
+def nap(built, plan, lang, ext):
+    return built[f"NAP-WPS_{plan.metadata.version}_{lang}.{ext}"]
+
+
+needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+
+
+def test_no_document_shows_drafting_machinery(built):
+    """Seed file names, line numbers and editorial asides stay in the data: never in a document."""
+    checked = 0
+    for name, path in sorted(built.items()):
+        if path.suffix == ".docx":
+            p = parts(path)
+            texts = [xml_text(p[n]) for n in ("word/document.xml", "word/footnotes.xml") if n in p]
+        else:
+            if shutil.which("pdftotext") is None:
+                continue
+            texts = pdf_texts(path)
+        for text in texts:
+            found = LEAKS.search(text)
+            assert found is None, f"{name}: ...{text[max(0, found.start() - 80):found.end() + 40]}..."
+        checked += 1
+    assert checked >= 40
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_action_text_has_its_footnote(built, plan, lang):
+    p = parts(nap(built, plan, lang, "docx"))
+    doc = etree.fromstring(p["word/document.xml"])
+    notes = {n.get(f"{W}id"): xml_text(etree.tostring(n)) for n in etree.fromstring(p["word/footnotes.xml"]).iter(f"{W}footnote")}
+    for a in live_actions(plan):
+        # the action's first paragraph (its ID in bold and its text) carries the note mark
+        start = doc.xpath(f"//w:bookmarkStart[@w:name='{a.id}']", namespaces=NS)[0]
+        para = start.getparent() if start.getparent().tag == f"{W}p" else start.xpath("following::w:p[1]", namespaces=NS)[0]
+        refs = para.xpath(".//w:footnoteReference/@w:id", namespaces=NS)
+        assert refs, f"{lang}: {a.id} has no footnote"
+        cited = notes[refs[-1]]
+        want = "§៨.១" if lang == "km" else "§8.1"
+        assert want in cited and ("Situation Analysis Report" in cited or "របាយការណ៍វិភាគស្ថានភាព" in cited), cited
+
+
+@needs_pdftotext
+@pytest.mark.parametrize("lang", ("en", "en-km"))
+def test_pdf_footnotes_cite_each_action_by_section(built, plan, lang):
+    for text in pdf_texts(nap(built, plan, lang, "pdf")):
+        flat = " ".join(text.split())
+        cites = Counter(re.findall(r"MoWA/UN Women 2025, §(8\.1\.\d)\b", flat))
+        want = Counter(a.source.section for a in live_actions(plan))
+        for section, n in want.items():
+            assert cites[section] >= n, (section, cites[section], n)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_proposals_are_marked_in_docx(built, plan, lang):
+    doc = etree.fromstring(parts(nap(built, plan, lang, "docx"))["word/document.xml"])
+    runs = doc.xpath("//w:r[w:rPr/w:rStyle/@w:val='Proposal']", namespaces=NS)
+    marked = "".join("".join(t.text or "" for t in r.iter(f"{W}t")) for r in runs)
+    n_daggers = marked.count("\u2020")
+    leads = sum(1 for a in live_actions(plan) if a.lead_provenance.provenance_kind == "proposed")
+    indicators = sum(1 for a in live_actions(plan) for i in a.indicators if i.provenance_kind == "proposed")
+    assert leads == len(live_actions(plan))  # the report assigns no lead: every lead is a proposal
+    # every proposed lead, partner list, timeframe and indicator in the chapters, plus the tables
+    assert n_daggers >= 3 * leads + indicators
+    for a in live_actions(plan)[:5]:
+        assert plan.institution[a.lead[0]].acronym.en in marked
+    # the style is defined in the reference document
+    styles = etree.fromstring(parts(nap(built, plan, lang, "docx"))["word/styles.xml"])
+    assert styles.xpath("//w:style[@w:styleId='Proposal']/w:rPr/w:color/@w:val", namespaces=NS)
+
+
+@needs_pdftotext
+@pytest.mark.parametrize("lang", LANGS)
+def test_proposals_are_marked_in_pdf(built, plan, lang):
+    for text in pdf_texts(nap(built, plan, lang, "pdf")):
+        flat = " ".join(text.split())
+        # the cover's plan period is a working assumption, and every action's lead a proposal
+        assert flat.count("\u2020") >= 3 * len(live_actions(plan))
+        if lang != "km":  # Khmer text extracts badly from Typst PDFs; the daggers are counted above
+            assert re.search(r"Lead: MoWA, MoJ ?\u2020", flat), lang
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_new_parts_are_in_every_docx(built, plan, lang):
+    doc = etree.fromstring(parts(nap(built, plan, lang, "docx"))["word/document.xml"])
+    marks = {b.get(f"{W}name") for b in doc.iter(f"{W}bookmarkStart")}
+    assert set(NEW_PARTS) <= marks, set(NEW_PARTS) - marks
+    text = xml_text(etree.tostring(doc))
+    # results framework: every indicator, action and outcome level, with placeholders where empty
+    for ind in all_indicators(plan):
+        assert ind.id in text
+    placeholders = doc.xpath("//w:r[w:rPr/w:rStyle/@w:val='Placeholder']", namespaces=NS)
+    missing = sum(1 for i in all_indicators(plan) for x in (i.midterm, i.target, i.means_of_verification) if x is None)
+    assert len(placeholders) >= missing
+    # timeline: one filled square per action-year
+    period = plan.metadata.period
+    years = sum(min(a.timeframe.end, period.end) - max(a.timeframe.start, period.start) + 1
+                for a in live_actions(plan) if a.timeframe)
+    assert text.count("\u25a0") == years
+    # costing: every action uncosted shows "to be costed"
+    tbc = "ត្រូវគណនាថ្លៃដើម" if lang == "km" else "to be costed"
+    uncosted = sum(1 for a in live_actions(plan) if a.cost is None or a.cost.amount is None)
+    assert text.count(tbc) >= uncosted
+    for r in plan.risks:
+        assert (r.risk.km if lang == "km" else r.risk.en)[:40] in text
+
+
+@needs_pdftotext
+@pytest.mark.parametrize("lang", LANGS)
+def test_new_parts_are_in_every_pdf(built, plan, lang):
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(nap(built, plan, lang, "pdf")))
+
+    def titles(outline):
+        for item in outline:
+            if isinstance(item, list):
+                yield from titles(item)
+            else:
+                yield item.title
+
+    outline = [t.replace("\u200b", "") for t in titles(reader.outline)]  # Khmer words are segmented
+    want = {"en": ["Results framework", "Implementation timeline", "Indicative costing", "Risks and mitigation",
+                   "Reporting and evaluation schedule", "Notes for reviewers", "What remains to be decided"],
+            "km": ["ក្របខណ្ឌលទ្ធផល", "កាលវិភាគអនុវត្ត", "ការប៉ាន់ស្មានថ្លៃដើម", "ហានិភ័យ និងការកាត់បន្ថយ",
+                   "កាលវិភាគនៃការរាយការណ៍ និងការវាយតម្លៃ", "កំណត់សម្គាល់សម្រាប់អ្នកពិនិត្យ", "អ្វីដែលនៅត្រូវសម្រេច"]}
+    for en, km in zip(want["en"], want["km"]):
+        assert (km if lang == "km" else en) in outline or (lang == "en-km" and km in outline), (lang, en)
+    for text in pdf_texts(nap(built, plan, lang, "pdf")):
+        assert "SO2_I1" in text and "RREC_05_I1" in text
+        assert text.count("\u25a0") >= len(live_actions(plan))
+
+
+def test_secretariat_notes_are_word_comments_on_their_passage(built, plan, tmp_path):
+    from docgen.review.harvest import harvest_file
+    from docgen.review.known import known_ids_from_plan
+    from docgen.status import review_notes
+
+    docx = nap(built, plan, "en", "docx")
+    p = parts(docx)
+    comments = etree.fromstring(p["word/comments.xml"])
+    texts = ["".join(t.text or "" for t in c.iter(f"{W}t")) for c in comments.iter(f"{W}comment")]
+    ours = [c for c in comments.iter(f"{W}comment") if c.get(f"{W}author") == "NAP-WPS Secretariat"]
+    notes = review_notes(plan)
+    assert len(ours) == len(notes) >= 5
+    assert any("93 per cent of men and 91 per cent of women" in t for t in texts)
+    doc = etree.fromstring(p["word/document.xml"])
+    # the RCAF note sits on PROT_06's first paragraph
+    cid = next(c.get(f"{W}id") for c in ours if "UNSCR 1325" in "".join(t.text or "" for t in c.iter(f"{W}t")))
+    start = doc.xpath(f"//w:commentRangeStart[@w:id='{cid}']", namespaces=NS)[0]
+    para = start.getparent()
+    assert para.xpath(".//w:bookmarkStart/@w:name", namespaces=NS)[:1] == ["PROT_06"] or \
+        "PROT_06" in "".join(para.xpath(".//w:t/text()", namespaces=NS))
+    # returned unchanged, harvest finds nothing new: the secretariat's own comments are not feedback
+    result = harvest_file(docx, known_ids_from_plan(plan))
+    assert result.ok and result.items == []
+    # with the carried comments kept, each note comes back anchored where it was put
+    kept = harvest_file(docx, known_ids_from_plan(plan), keep_carried=True).items
+    anchors = {i.anchor.id for i in kept if i.reviewer.name == "NAP-WPS Secretariat"}
+    assert {"PROT_06", "SEC_method", "SEC_context"} <= anchors
+
+
+def test_status_counts_match_the_data(capsys, plan):
+    items = {i.key: i for i in readiness(plan)}
+    inds = all_indicators(plan)
+    assert items["targets_missing"].counts["nap"] == sum(1 for i in inds if i.target is None)
+    assert items["mov_missing"].counts["nap"] == sum(1 for i in inds if i.means_of_verification is None)
+    assert items["costs_missing"].counts["nap"] == len(live_actions(plan))  # nothing is costed yet
+    assert items["placeholders"].counts["tor"] == len(plan.tor.placeholders())
+    proposed_leads = sum(1 for a in live_actions(plan) if a.lead_provenance.proposed)
+    assert items["proposals"].counts["nap"] >= proposed_leads + 1  # + the plan period
+    assert items["draft_translations"].counts["consultations"] > 0
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    row = next(l for l in out.splitlines() if l.startswith("actions not yet costed"))
+    assert row.split()[-4:] == [str(len(live_actions(plan))), "0", "0", str(len(live_actions(plan)))]
+    row = next(l for l in out.splitlines() if l.startswith("placeholders"))
+    assert int(row.split()[-3]) == len(plan.tor.placeholders())
+
+
+def test_status_annex_in_the_draft_matches(built, plan):
+    doc = etree.fromstring(parts(nap(built, plan, "en", "docx"))["word/document.xml"])
+    rows = {}
+    for tr in doc.iter(f"{W}tr"):
+        cells = ["".join(tc.itertext()).strip() for tc in tr.iter(f"{W}tc")]
+        if len(cells) == 5:
+            rows[cells[0]] = cells[1:]
+    items = {i.key: i for i in readiness(plan)}
+    assert rows["Actions not yet costed"] == [str(items["costs_missing"].counts["nap"]), "0", "0",
+                                              str(items["costs_missing"].total)]
+    assert rows["Indicators without an end target"][0] == str(items["targets_missing"].counts["nap"])
+
+
+def test_reviewer_reply_to_a_secretariat_note_is_harvested(built, plan, tmp_path):
+    from test_harvest import add_word_comments_extended, write_parts
+
+    from docgen.review.harvest import harvest_file
+    from docgen.review.known import known_ids_from_plan
+
+    returned = tmp_path / "returned.docx"
+    shutil.copy(nap(built, plan, "en", "docx"), returned)
+    p = parts(returned)
+    comments = etree.fromstring(p["word/comments.xml"])
+    note = next(c for c in comments.iter(f"{W}comment") if "UNSCR 1325" in "".join(c.itertext()))
+    reply = etree.SubElement(comments, f"{W}comment", {f"{W}id": "900", f"{W}author": "Dara Kim",
+                                                        f"{W}date": "2026-12-01T10:00:00Z"})
+    etree.SubElement(etree.SubElement(etree.SubElement(reply, f"{W}p"), f"{W}r"), f"{W}t").text = \
+        "The MOWIP report gives 92 per cent overall."
+    p["word/comments.xml"] = etree.tostring(comments, xml_declaration=True, encoding="UTF-8", standalone=True)
+    write_parts(returned, p)
+    add_word_comments_extended(returned, {"900": note.get(f"{W}id")}, set())
+    items = harvest_file(returned, known_ids_from_plan(plan)).items
+    assert [(i.reviewer.name, i.text, i.anchor.id) for i in items] == [
+        ("Dara Kim", "The MOWIP report gives 92 per cent overall.", "PROT_06")]
+    assert items[0].commented_text.startswith("reply to FB_") and "(notes)" in items[0].commented_text
