@@ -28,11 +28,11 @@ import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from . import cache, i18n
+from . import cache, i18n, khmer
 from .context.consultation import (consultation_assets, consultation_context, consultations_each,
                                    summary_assets, summary_context)
 from .context.nap import nap_context
@@ -113,7 +113,12 @@ class Job:
 
 
 def _plain(value: Any, lang: str) -> str:
-    """A context value as plain text for document properties (no Markdown)."""
+    """A context value as plain text for document properties (no Markdown), Khmer in its
+    preferred spelling (as in the documents)."""
+    return khmer.normalise(_plain_text(value, lang))
+
+
+def _plain_text(value: Any, lang: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, Tx):
@@ -288,9 +293,10 @@ def _diagnostics(name: str, fmt: str, exc: BaseException) -> list[Diagnostic]:
 _events = None  # in a worker process: the queue its progress goes to
 
 
-def _worker_init(events) -> None:
+def _worker_init(events, lexicon_words: list[str]) -> None:
     global _events
     _events = events
+    khmer.adopt_lexicon(lexicon_words)  # the plan's own Khmer terms, for line breaking
 
 
 def _worker_job(job: Job, formats: list[str], out_dir: Path, carry_comments: bool, plan: Optional[Plan],
@@ -360,7 +366,7 @@ def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_
     errors, paths, tasks = [], [], []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(events,), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
+                                 initargs=(events, sorted(khmer.lexicon().words)), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
             for job in jobs:
                 order = sorted(job.formats, key=lambda f: f != "pdf")  # PDFs (the slower) first
                 tasks.append((job, pool.submit(_worker_job, job, order, out_dir, carry_comments,
@@ -438,7 +444,7 @@ def _count(n: int, what: str = "file") -> str:
 
 def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequence[str], out: Path,
           carry_comments: bool = False, log=print, force: bool = False,
-          progress: Optional[Progress] = None) -> list[Path]:
+          progress: Optional[Progress] = None, lock_tracking: bool = False) -> list[Path]:
     """Build the requested files that are out of date (all with ``force``); returns the final
     paths of every requested file (sorted). ``log`` other than print silences the report."""
     from .validate import require_plan
@@ -468,7 +474,8 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
         if frozen:
             return _frozen(final, version, [name for _, _, name in wanted], progress)
         tool = toolchain_key()
-        inputs = inputs_key(tool, Path(data), out, {"carry_comments": carry_comments})
+        inputs = inputs_key(tool, Path(data), out, {"carry_comments": carry_comments,
+                                                    "lock_tracking": lock_tracking})
         manifest = Manifest() if force else Manifest.read(final)
         todo: dict[Target, list[str]] = {}
         fresh = []
@@ -483,7 +490,7 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
             progress.say(f"nothing changed: {_count(len(wanted))} in {relative(final)} up to date")
             return sorted(final / name for _, _, name in wanted)
         _build_into(final, plan, Path(data), out, todo, manifest, tool, inputs, formats, carry_comments,
-                    progress, fresh, total=len(wanted))
+                    progress, fresh, total=len(wanted), lock_tracking=lock_tracking)
     return sorted(final / name for _, _, name in wanted)
 
 
@@ -500,7 +507,7 @@ def _frozen(final: Path, version: str, names: list[str], progress: Progress) -> 
 
 def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, manifest: Manifest, tool: str,
                 inputs: str, formats: Sequence[str], carry_comments: bool, progress: Progress, fresh: list[str],
-                total: int) -> None:
+                total: int, lock_tracking: bool = False) -> None:
     refuse_unreplaceable(final)  # before any work: close the file, then build
     if PARALLEL == "processes":
         _worker_context()
@@ -517,6 +524,8 @@ def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, mani
         def jobs() -> Iterator[Job]:
             for target, fmts in todo.items():
                 job = render_job(plan, target, tmp, previous)
+                if lock_tracking:  # reviewers cannot switch Track Changes off in Word
+                    job = replace(job, meta=replace(job.meta, lock_tracking=True))
                 for fmt in fmts:
                     name = f"{target.name}.{fmt}"
                     fp = fingerprint(tool, fmt, job.markdown, job.meta, job.resource_dir,
@@ -571,7 +580,7 @@ def run(args) -> int:
     try:
         build(args.data, args.doc, args.lang, args.format, args.out,
               carry_comments=getattr(args, "carry_comments", False), force=getattr(args, "force", False),
-              progress=progress)
+              progress=progress, lock_tracking=getattr(args, "lock_tracking", False))
     finally:
         progress.close()
     return 0

@@ -92,12 +92,16 @@ def make_parser() -> argparse.ArgumentParser:
     talk = p.add_mutually_exclusive_group()
     talk.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     talk.add_argument("-v", "--verbose", action="store_true", help="also list the files that were up to date")
+    p.add_argument("--lock-tracking", action="store_true",
+                   help="DOCX: enforce Track Changes (Word's 'restrict editing to tracked changes'; it is always on)")
     p.set_defaults(func="docgen.build:run")
 
     p = sub.add_parser("harvest", help="collect reviewers' comments and tracked changes from DOCX files")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--round", required=True, metavar="NAME", help="consultation/review round, e.g. round1")
     _add_data(p)
+    p.add_argument("--build", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                   help="where the versions sent are (default: build), to find edits made without Track Changes")
     p.set_defaults(func="docgen.review.harvest:run")
 
     p = sub.add_parser("release", help="freeze the current version: snapshot its plan data")
@@ -121,6 +125,11 @@ def make_parser() -> argparse.ArgumentParser:
     _add_data(p)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR")
     p.set_defaults(func="docgen.versions.cli:redline")
+
+    from .translate.cli import add_parser as add_translate
+    add_translate(sub, _add_data)
+    from .sheets.cli import add_parser as add_sheets
+    add_sheets(sub, _add_data)
     return parser
 
 

@@ -22,6 +22,8 @@ class DocMeta:
     labels: dict[str, str] = field(default_factory=dict)
     # Extra document properties (DOCX custom properties / PDF metadata), e.g. {"version": "0.1"}.
     properties: dict[str, str] = field(default_factory=dict)
+    # DOCX: Track Changes is always on; this also enforces it (Word's "restrict editing").
+    lock_tracking: bool = False
 
     @property
     def primary_lang(self) -> str:

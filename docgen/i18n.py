@@ -15,6 +15,8 @@ import yaml
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
 
+from .khmer import normalise
+
 LANGS = ("en", "km", "en-km")
 LABELS_FILE = Path(__file__).with_name("i18n_labels.yaml")
 _KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
@@ -33,6 +35,7 @@ def _all_labels() -> dict[str, dict[str, str]]:
     for key, value in data.items():
         if not isinstance(value, dict) or not value.get("en") or not value.get("km"):
             raise ValueError(f"{LABELS_FILE.name}: label {key!r} needs both 'en' and 'km'")
+        value["km"] = normalise(value["km"])
     return data
 
 

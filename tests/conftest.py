@@ -30,3 +30,20 @@ def plan_copy(tmp_path):
 def pytest_configure(config):
     config.addinivalue_line("markers", "libreoffice: needs LibreOffice (soffice) installed")
     config.addinivalue_line("markers", "slow: builds documents")
+
+
+@pytest.fixture(scope="session")
+def built_all():
+    """Every document of plan_data/ in every language and format (48 files), built once per
+    session: {file name: path}. Tests that read the shipped files share it."""
+    from docgen.build import DOCUMENTS, FORMATS, build
+
+    import tempfile
+
+    # A folder of our own: pytest's shared basetemp may be pruned by another session on this machine.
+    out = Path(tempfile.mkdtemp(prefix="docgen-built-all-"))
+    try:
+        paths = build(PLAN_DATA, list(DOCUMENTS), ["en", "km", "en-km"], list(FORMATS), out, log=lambda *_: None)
+        yield {p.name: p for p in paths}
+    finally:
+        shutil.rmtree(out, ignore_errors=True)

@@ -58,12 +58,12 @@ def test_build_writes_the_six_files_with_localised_meta(fake, tmp_path, capsys):
     assert sorted(re.sub(r"^\[\d/6\] (\S+)  \d+\.\d\d s$", r"\1", line) for line in lines[:-1]) == SIX
     assert re.fullmatch(rf"built 6 files into {re.escape(str(out))} in \d+\.\d s", lines[-1])
     km = (out / "NAP-WPS_0.1_km.pdf").read_text(encoding="utf-8")
-    assert km.startswith("pdf|km|សេចក្តីព្រាង v0.1 - ថ្ងៃទី២១ ខែវិច្ឆិកា ឆ្នាំ២០២៦\n")
+    assert km.startswith("pdf|km|សេចក្ដីព្រាង v0.1 - ថ្ងៃទី២១ ខែវិច្ឆិកា ឆ្នាំ២០២៦\n")
     assert "::: {#PROT_01 .action}" in km
     meta = {name: m for _, name, m in fake.calls}
     assert meta["NAP-WPS_0.1_en.docx"].header_text == "DRAFT v0.1 - 21 November 2026"
     assert meta["NAP-WPS_0.1_en.docx"].title == "National Action Plan on Women, Peace and Security"
-    assert meta["NAP-WPS_0.1_km.docx"].title == "ផែនការសកម្មភាពជាតិស្តីពីស្ត្រី សន្តិភាព និងសន្តិសុខ"
+    assert meta["NAP-WPS_0.1_km.docx"].title == "ផែនការសកម្មភាពជាតិស្ដីពីស្ត្រី សន្តិភាព និងសន្តិសុខ"
     assert meta["NAP-WPS_0.1_km.docx"].labels["contents"] == "មាតិកា"
     assert meta["NAP-WPS_0.1_en-km.docx"].title.startswith("National Action Plan on Women, Peace and Security / ផែនការ")
     assert meta["NAP-WPS_0.1_en.docx"].author == "Ministry of Women's Affairs"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from docgen.khmer import strip_invisible
+
 from conftest import needs_pdftotext
 from lxml import etree
 
@@ -178,8 +180,8 @@ def test_broken_record_is_a_diagnostic_not_a_traceback(plan_copy):
 def _docx_text(path: Path) -> tuple[str, list[str]]:
     """Paragraph text of the body, and the text of each table row."""
     doc = etree.fromstring(zipfile.ZipFile(path).read("word/document.xml"))
-    paras = ["".join(t.text or "" for t in p.iter(f"{W}t")) for p in doc.iter(f"{W}p")]
-    rows = ["|".join("".join(t.text or "" for t in tc.iter(f"{W}t")) for tc in tr.iter(f"{W}tc"))
+    paras = [strip_invisible("".join(t.text or "" for t in p.iter(f"{W}t"))) for p in doc.iter(f"{W}p")]
+    rows = ["|".join(strip_invisible("".join(t.text or "" for t in tc.iter(f"{W}t"))) for tc in tr.iter(f"{W}tc"))
             for tr in doc.iter(f"{W}tr")]
     return "\n".join(paras), rows
 
@@ -214,7 +216,12 @@ def test_summary_matrix_and_totals_match_data(built, lang):
             short = f.id.rsplit("_", 1)[-1]
             row = next((r for r in rows if r.startswith(short + "|")), None)
             assert row is not None, (c.id, f.id)
-            assert all(link in row for link in f.links), (c.id, f.id, row)
+            # Actions by their ID; sections by their title (their IDs are internal).
+            shown = [ref if ref in plan.action else
+                     (plan.section[ref].title.km if lang == "km" and plan.section[ref].title.km
+                      else plan.section[ref].title.en)[:12] for ref in f.links]
+            assert all(s in row for s in shown), (c.id, f.id, row)
+            assert not any(ref in row for ref in f.links if ref in plan.section), (c.id, f.id, row)
             assert (f.text.km if lang == "km" else f.text.en)[:30] in row
         # Participant totals: every reported figure and every group row.
         num = lambda n: i18n.number(n, lang)  # noqa: E731
@@ -244,12 +251,16 @@ def test_combined_summary_lists_actions_discussed(built):
     text, rows = _docx_text(folder / f"Consultation-Summary_{plan.metadata.version}_en.docx")
     order = sorted(plan.consultations, key=lambda c: (c.start, c.id))
     header = next(r for r in rows if r.startswith("Action / section|"))
-    assert header.split("|")[1:] == [c.id for c in order]
+    # Columns are the consultations, numbered as in the overview table (whose rows give the titles).
+    assert header.split("|")[1:] == [str(i) for i in range(1, len(order) + 1)]
+    for i, c in enumerate(order, 1):
+        assert any(r.startswith(f"{i}|{c.title.en}|") for r in rows), (i, c.id)
     for c in order:
         col = 1 + order.index(c)
         for f in c.feedback:
             for link in f.links:
-                row = next(r for r in rows if r.startswith(link + " "))
+                start = f"{link} " if link in plan.action else plan.section[link].title.en
+                row = next(r for r in rows if r.startswith(start))
                 assert f.id.rsplit("_", 1)[-1] in row.split("|")[col], (c.id, f.id, link)
 
 
@@ -276,5 +287,6 @@ def test_pdf_summary_matches_data(tmp_path):
         flat = " ".join(text.split())
         for f in c.feedback:
             for link in f.links:
-                assert link in flat, (c.id, f.id, link)
+                shown = link if link in plan.action else " ".join(plan.section[link].title.en.split()[:2])
+                assert shown in flat and (link in plan.action or link not in flat), (c.id, f.id, link)
         assert str(c.participants.retained_total().total) in flat

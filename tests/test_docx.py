@@ -14,6 +14,7 @@ from lxml import etree
 
 from docgen.diagnostics import DocgenError
 from docgen.docmeta import DocMeta
+from docgen.khmer import strip_invisible
 from docgen.docx import write_docx
 from docgen.docx.reference import load_style, reference_bytes, reference_docx_for
 
@@ -129,7 +130,7 @@ def xml(path: Path, name: str):
 
 
 def text_of(el) -> str:
-    return "".join(el.itertext())
+    return strip_invisible("".join(el.itertext()))
 
 
 def style(styles, style_id: str):
@@ -231,8 +232,21 @@ def _line(styles, path):
 
 
 def test_khmer_line_spacing(built):
-    khmer_line = str(round(STYLE["spacing"]["line_khmer"] * 240))
-    latin_line = str(round(STYLE["spacing"]["line"] * 240))
+    from docgen.docx.fonts import font_metrics
+    from docgen.docx.reference import line_spacing
+
+    lines = line_spacing(STYLE)
+    khmer_line = str(round(lines["khmer"] * 240))
+    latin_line = str(round(lines["latin"] * 240))
+    # The multiples reproduce the PDF's line pitch: Khmer lines from ascender to
+    # descender plus (line_khmer - 1.3) em, Latin from cap height plus (line x 1.2 - 1) em.
+    km, latin = font_metrics(STYLE["fonts"]["khmer"]["body"]), font_metrics(STYLE["fonts"]["latin"]["body"])
+    if km is not None and latin is not None:
+        assert lines["khmer"] * km.line_height == pytest.approx(
+            km.ascender + km.descender + STYLE["spacing"]["line_khmer"] - 1.3, abs=0.01)
+        assert lines["latin"] * latin.line_height == pytest.approx(
+            latin.cap_height + STYLE["spacing"]["line"] * 1.2 - 1, abs=0.01)
+        assert lines["khmer"] * km.line_height > 1.5 * lines["latin"] * latin.line_height
     assert khmer_line != latin_line
     path = "w:docDefaults/w:pPrDefault/w:pPr/w:spacing"
     assert _line(xml(built["km"], "word/styles.xml"), path) == khmer_line
@@ -324,7 +338,8 @@ def test_bookmarks(built):
     for expected in ("SEC_intro", "PIL_protection", "PROT_01", "PROT_02", "SEC_matrix", "SEC_coord"):
         assert expected in names
     assert len(names) == len(set(names))
-    assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,39}", n) for n in names), names
+    # Our IDs, and Word's hidden TOC targets (_Toc<n>) in headings whose ID is a div's.
+    assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,39}|_Toc\d+", n) for n in names), names
     # The action bookmark encloses the action's text.
     start = next(b for b in doc.iter(f"{{{W}}}bookmarkStart") if b.get(f"{{{W}}}name") == "PROT_01")
     bid = start.get(f"{{{W}}}id")
@@ -368,7 +383,10 @@ def test_toc_cover_pagebreak_and_spans(built):
     instr = [t.text for t in doc.iter(f"{{{W}}}instrText")]
     assert any(i.strip().startswith("TOC \\o") for i in instr)
     anchors = doc.xpath("//w:hyperlink/@w:anchor", namespaces=NS)
-    assert anchors == ["SEC_intro"]  # cover title is not a chapter
+    assert len(anchors) == 1  # cover title is not a chapter
+    # The entry links to a bookmark inside the heading the SEC_intro section starts with.
+    target = doc.xpath(f"//w:p[w:bookmarkStart/@w:name='{anchors[0]}']", namespaces=NS)
+    assert len(target) == 1 and target[0].getprevious().get(f"{{{W}}}name") == "SEC_intro"
     # Page break after the cover, before the contents: as "page break before" on the next
     # paragraph, so a full cover page does not leave a blank page.
     i_title, i_toc = paras.index(title[0]), paras.index(toc_heading[0])

@@ -17,6 +17,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from docgen.khmer import strip_invisible
 import yaml
 
 from docgen.cli import main
@@ -207,7 +209,7 @@ def pydocx_reviewed(draft, work) -> Path:
     def runs_with(text):
         for p in paras:
             for r in p.runs:
-                if text in r.text:
+                if text in strip_invisible(r.text):
                     return r
         raise AssertionError(text)
 
@@ -302,7 +304,7 @@ def test_pandoc_reviewed_file(pandoc_reviewed, known):
     assert dele.kind == "deletion" and dele.date == "2025-03-02T10:00:00Z"
     assert where(dele) == ("section", "SEC_coordination")
     assert where(items["through the TWG-WPS"]) == ("section", "SEC_coordination")
-    assert r.counts() == {"comments": 6, "changes": 3, "anchored": 9, "general": 0}
+    assert r.counts() == {"comments": 6, "changes": 3, "edits": 0, "anchored": 9, "general": 0, "carried": 0}
 
 
 def test_python_docx_reviewed_file(pydocx_reviewed, known):
@@ -398,7 +400,7 @@ def test_unanchorable_items_are_kept_as_general(work):
     r = harvest_file(path, KnownIds())
     assert [(i.text, i.anchor.kind, i.anchor.id, i.anchor.method) for i in r.items] == [
         ("no anchor at all", "general", None, "general")]
-    assert r.counts() == {"comments": 1, "changes": 0, "anchored": 0, "general": 1}
+    assert r.counts() == {"comments": 1, "changes": 0, "edits": 0, "anchored": 0, "general": 1, "carried": 0}
 
 
 def test_without_a_plan_bookmark_names_follow_the_id_scheme(pandoc_reviewed):
@@ -436,8 +438,8 @@ def harvest(capsys, data, *files, round_name="round1"):
 def test_harvest_writes_the_round_file_and_reharvest_adds_nothing(capsys, data, pandoc_reviewed, pydocx_reviewed):
     rc, out, err = harvest(capsys, data, pandoc_reviewed, pydocx_reviewed)
     assert rc == 0, err
-    assert "reviewed-pandoc.docx: 6 comments, 3 changes, 9 anchored, 0 general" in out
-    assert "reviewed-python-docx.docx: 4 comments, 0 changes, 4 anchored, 0 general" in out
+    assert "reviewed-pandoc.docx: 6 comments, 3 changes, 0 untracked edits; 9 anchored, 0 general" in out
+    assert "reviewed-python-docx.docx: 4 comments, 0 changes, 0 untracked edits; 4 anchored, 0 general" in out
     path = data / "feedback" / "round1.yaml"
     text = path.read_text(encoding="utf-8")
     assert COMMENT_KM in text and PROT_01_KM in text  # Khmer written as text, not escapes
@@ -543,8 +545,8 @@ EXPECTED_ERRORS = {
     "xxe": "declares a DTD or entities",
     "laughs": "declares a DTD or entities",
     "xlsx": "no Word document body",
-    "badxml": "not well-formed XML",
 }
+# "badxml" (a body that is not well-formed) is read in part: see test_review_loop.py
 
 
 @pytest.mark.parametrize("kind", sorted(EXPECTED_ERRORS))

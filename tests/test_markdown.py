@@ -226,7 +226,7 @@ def test_every_action_is_a_div_with_its_id(mini, nap_ast, lang):
         assert ids.count(ind) == 1, ind
 
 
-def test_structure_follows_the_contract(nap_ast):
+def test_structure_follows_the_contract(mini, nap_ast):
     en = nap_ast["en"]
     classes = [c for _, cs, _, _ in divs(en) for c in cs]
     for cls in ("cover", "toc", "pagebreak", "landscape", "action"):
@@ -242,12 +242,16 @@ def test_structure_follows_the_contract(nap_ast):
     landscape = next(content for _, c, _, content in divs(en) if "landscape" in c)
     table = next(n for n in walk(landscape) if n["t"] == "Table")
     head = [stringify(cell) for cell in table["c"][3][1][0][1]]
-    assert head == ["ID", "Action", "ASEAN outputs", "Indicator", "Baseline", "Target", "Lead", "Partners",
-                    "Timeframe"]
+    assert head == ["Action", "ASEAN outputs", "Lead", "Partners", "Timeframe", "Indicators", "Baseline", "Target"]
+    # one row per action, its full text after its ID; one line per indicator
     rows = [[stringify(cell) for cell in row[1]] for row in table["c"][4][0][3]]
-    assert [r[0] for r in rows] == ["PROT_01", "PROT_02", "PART_01"]
-    assert rows[1][4:9] == ["21.4 % (2023)", "60 % (2029); at least 60 %", "MoI", "", "2027–2028"]
-    assert rows[0][1].endswith("…") and len(rows[0][1]) <= 90  # shortened; full text in the chapter
+    assert [r[0].split()[0] for r in rows] == ["PROT_01", "PROT_02", "PART_01"]
+    assert rows[1][2:5] == ["MoI", "–", "2027–2028"]
+    assert rows[1][6:8] == ["21.4 % (2023)", "60 % (2029); at least 60 %"]
+    for row, a in zip(rows, [mini.action[i] for i in ("PROT_01", "PROT_02", "PART_01")]):
+        assert row[0] == f"{a.id} {a.text.en}"
+        assert all(ind.id in row[5] for ind in a.indicators)
+    assert any(n["t"] == "LineBreak" for n in walk(table)) == any(len(a.indicators) > 1 for a in mini.actions)
 
 
 def test_annex_shows_outputs_without_actions_and_coverage(nap_ast):
@@ -274,7 +278,7 @@ def test_khmer_variant_uses_khmer_labels_digits_and_cover_heading(nap_md, nap_as
     assert headers[:2] == ["របៀបអានសេចក្ដីព្រាងនេះ", "អក្សរកាត់"] and "សសរស្តម្ភ ១៖ ការការពារ" in headers
     assert "Acronyms" not in stringify(km["blocks"]) and "Pillar" not in stringify(km["blocks"])
     # Khmer texts are marked as Khmer
-    assert "[ផែនការសកម្មភាពជាតិស្តីពីស្ត្រី សន្តិភាព និងសន្តិសុខ]{lang=km}" in nap_md["km"]
+    assert "[ផែនការសកម្មភាពជាតិស្ដីពីស្ត្រី សន្តិភាព និងសន្តិសុខ]{lang=km}" in nap_md["km"]
     assert "២១.៤ % (២០២៣)" in stringify(km["blocks"])
     # the English cover carries the same heading in English, and no Khmer
     en_cover = stringify(next(content for _, c, _, content in divs(nap_ast["en"]) if "cover" in c))
@@ -292,8 +296,8 @@ def pending_spans(doc) -> list[str]:
 
 def test_missing_khmer_shows_english_flagged_pending(nap_ast):
     km = pending_spans(nap_ast["km"])
-    assert "Review laws on protection of women in emergencies. [រង់ចាំការបកប្រែ]" in km  # PROT_02 has no km
-    assert "Context [រង់ចាំការបកប្រែ]" in km                                           # SEC_context title
+    assert "Review laws on protection of women in emergencies. [កំពុងរង់ចាំការបកប្រែ]" in km  # PROT_02 has no km
+    assert "Context [កំពុងរង់ចាំការបកប្រែ]" in km                                           # SEC_context title
     assert not any("Strengthen one-stop" in s for s in km)                                # PROT_01 has km
     assert pending_spans(nap_ast["en"]) == []
     # acronyms stay Latin in Khmer text without a flag
@@ -305,10 +309,18 @@ def test_bilingual_pairs_every_heading_and_action(mini, nap_ast):
     all_divs = divs(doc)
     for aid in (a.id for a in mini.actions):
         content = next(c for i, _, _, c in all_divs if i == aid)
-        assert len(content) == 1 and content[0]["t"] == "Div" and "bilingual" in content[0]["c"][0][1]
+        # every part of the action (text, facts, each indicator, source) is an English/Khmer pair
+        a = mini.action[aid]
+        assert len(content) == 2 + len(a.indicators) + bool(a.source)
+        assert all(part["t"] == "Div" and "bilingual" in part["c"][0][1] for part in content)
+        for part in content:
+            en, km = part["c"][1]
+            assert dict(en["c"][0][2]) == {"lang": "en"} and dict(km["c"][0][2]) == {"lang": "km"}
         en, km = content[0]["c"][1]
-        assert dict(en["c"][0][2]) == {"lang": "en"} and dict(km["c"][0][2]) == {"lang": "km"}
         assert stringify(en).startswith(aid) and stringify(km).startswith(aid)
+        for part, ind in zip(content[2:], a.indicators):
+            en, km = part["c"][1]
+            assert stringify(en).startswith(ind.id) and stringify(km).startswith(ind.id)
     # every heading sits in a bilingual pair: English and Khmer
     for _, cls, _, content in all_divs:
         if "bilingual" in cls:
@@ -319,7 +331,7 @@ def test_bilingual_pairs_every_heading_and_action(mini, nap_ast):
     km_pillar = [stringify(h["c"][2]) for h in headers if h["c"][1][0] == "PIL_protection_km"]
     assert km_pillar == ["សសរស្តម្ភ ១៖ ការការពារ"]
     # the Khmer column of PROT_02 (no Khmer text) shows the English text, flagged
-    assert "Review laws on protection of women in emergencies. [រង់ចាំការបកប្រែ]" in pending_spans(doc)
+    assert "Review laws on protection of women in emergencies. [កំពុងរង់ចាំការបកប្រែ]" in pending_spans(doc)
 
 
 def test_acronyms_table_lists_only_abbreviations(nap_md):

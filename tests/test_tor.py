@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from docgen.khmer import strip_invisible
+
 from conftest import needs_pdftotext
 from lxml import etree
 
@@ -106,7 +108,7 @@ def _placeholder_runs(path: Path) -> str:
     for r in doc.iter(f"{W}r"):
         style = r.find(f"{W}rPr/{W}rStyle")
         if style is not None and style.get(f"{W}val") == "Placeholder":
-            out.append("".join(t.text or "" for t in r.iter(f"{W}t")))
+            out.append(strip_invisible("".join(t.text or "" for t in r.iter(f"{W}t"))))
     return "".join(out)
 
 
@@ -124,7 +126,7 @@ def test_every_placeholder_is_visible_in_docx(built, lang):
 def test_tor_docx_names_members_and_sources(built):
     plan, folder = built
     doc = etree.fromstring(zipfile.ZipFile(folder / f"ToR_{plan.metadata.version}_en.docx").read("word/document.xml"))
-    text = " ".join("".join(t.text or "" for t in doc.iter(f"{W}t")).split())
+    text = " ".join(strip_invisible("".join(t.text or "" for t in doc.iter(f"{W}t"))).split())
     for b in plan.tor.bodies:
         assert b.name.en in text
         for m in b.members:

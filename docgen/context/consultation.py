@@ -62,9 +62,10 @@ def _sexcount(c: SexCount) -> dict[str, Tx]:
 def _link(plan: Plan, ref: str) -> dict[str, Any]:
     a = plan.action.get(ref)
     if a is not None:
-        return {"id": ref, "kind": "action", "title": tx(a.text)}
+        return {"id": ref, "kind": "action", "title": tx(a.text), "shown": ref, "titled": False}
     s = plan.section.get(ref)
-    return {"id": ref, "kind": "section", "title": tx(s.title) if s else tx(ref)}
+    title = tx(s.title) if s else tx(ref)
+    return {"id": ref, "kind": "section", "title": title, "shown": title, "titled": True}
 
 
 def _feedback(plan: Plan, f: FeedbackItem, links: Links) -> dict[str, Any]:
@@ -129,7 +130,8 @@ def consultation_record(plan: Plan, c: Consultation, lang: str = "en") -> dict[s
         "notes": [tx(n) for n in c.notes],
         "sources": v.sources(c.sources, plan),
         "linked": linked,
-        "link_titles": [{**_link(plan, e["id"]), **({"title": e["title"]} if e["title"] else {}),
+        "link_titles": [{**_link(plan, e["id"]), **({"title": e["title"], "shown": e["shown"], "titled": e["titled"]}
+                                                    if e["title"] else {}),
                          "anchor": e["anchor"]} for e in links.ordered()],
         "chart": MD(chart_name(c)),
     }
@@ -162,6 +164,8 @@ def consultation_context(plan: Plan, lang: str, c: Consultation) -> dict[str, An
 def summary_context(plan: Plan, lang: str) -> dict[str, Any]:
     ctx = common_context(plan, lang)
     records = [consultation_record(plan, c, lang) for _, c in consultations_each(plan)]
+    for i, r in enumerate(records, 1):
+        r["number"] = v.number(i)  # the overview's numbering, also the columns of the "discussed" table
     # Which actions/sections each consultation discussed: rows in plan order (actions, then sections).
     order = [a.id for a in plan.actions] + [s.id for s in plan.sections]
     linked = {ref for r in records for ref in r["linked"]}
@@ -234,7 +238,6 @@ def summary_assets(plan: Plan, lang: str, folder: Path) -> None:
         chart_for(plan, lang, c, folder)
         kept = c.participants.retained_total()
         if kept is not None:
-            bars.append((Tx(f"{c.title.en[:48]}{'…' if len(c.title.en) > 48 else ''} ({dates(c).en})",
-                            f"{(c.title.km or c.title.en)[:48]}{'…' if len(c.title.km or c.title.en) > 48 else ''} ({dates(c).km})"),
-                         kept))
+            # the whole title: the chart wraps labels between words
+            bars.append((Tx(f"{c.title.en} ({dates(c).en})", f"{c.title.km or c.title.en} ({dates(c).km})"), kept))
     _chart(bars, L("chart_title_all"), lang, Path(folder) / CHART_FILE)

@@ -14,12 +14,12 @@ from ..model.bundle import Plan
 from ..model.plan import Action, Baseline, Indicator, Target
 from . import nap_parts as parts
 from . import values as v
+from .matrix import matrix_context
 from .values import Tx, tx
 
 # Narrative sections shown after the matrix, in this order; every other SEC_* section
 # is part of "Introduction and context", in data order.
 CLOSING_SECTIONS = ("SEC_coordination", "SEC_monitoring", "SEC_reporting", "SEC_financing", "SEC_review")
-MATRIX_ACTION_WIDTH = 90  # characters of action text in the matrix; the chapter has it in full
 
 
 def common_context(plan: Plan, lang: str) -> dict[str, Any]:
@@ -209,12 +209,8 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
             "outcomes": outcomes, "other_actions": others,
         })
 
-    matrix = []
-    for p in pillars:
-        for a in [a for oc in p["outcomes"] for a in oc["actions"]] + p["other_actions"]:
-            rows = a["indicators"] or [None]
-            for n, ind in enumerate(rows):
-                matrix.append({"action": a, "first": n == 0, "indicator": ind})
+    matrix = matrix_context([a for p in pillars for a in [a for oc in p["outcomes"] for a in oc["actions"]]
+                             + p["other_actions"]], lang)
 
     # Annex: every output, its actions, and coverage per pillar.
     annex_rows, coverage, uncovered = [], [], []
@@ -261,7 +257,6 @@ def nap_context(plan: Plan, lang: str) -> dict[str, Any]:
         "thematic_areas": [t for t in theme_list if t["kind"] == "thematic_area"],
         "pillars": pillars,
         "matrix": matrix,
-        "matrix_width": MATRIX_ACTION_WIDTH,
         "annex_rows": annex_rows,
         "coverage": coverage,
         "coverage_total": {"outputs": v.number(total_out), "covered": v.number(total_cov),

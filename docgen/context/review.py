@@ -24,6 +24,7 @@ from ..model.bundle import Plan
 from ..model.feedback import FeedbackRound
 from ..review.carry import feedback_rounds
 from ..review.matrix import feedback_matrix
+from ..review.untracked import short_change
 from . import values as v
 from .consultation_labels import L as CL, labels as consultation_labels
 from .nap import common_context
@@ -43,12 +44,13 @@ _LABELS: dict[str, tuple[str, str]] = {
     "item_count": ("Items", "ធាតុ"),
     "comments": ("Comments", "មតិយោបល់"),
     "changes": ("Proposed changes", "ការកែប្រែដែលបានស្នើ"),
-    "anchored": ("Anchored to an action, output or section", "ភ្ជាប់ទៅសកម្មភាព លទ្ធផល ឬផ្នែក"),
+    "anchored": ("Anchored to an action, output or section", "ភ្ជាប់ទៅសកម្មភាព ធាតុចេញ ឬផ្នែក"),
     "general_items": ("General", "ទូទៅ"),
     "open": ("Open", "បើក"),
     "reviewer": ("Reviewer", "អ្នកពិនិត្យ"),
     "proposed_insertion": ("Proposed insertion", "ការស្នើបញ្ចូល"),
     "proposed_deletion": ("Proposed deletion", "ការស្នើលុប"),
+    "untracked_edit": ("Edited without Track Changes", "កែសម្រួលដោយមិនបានតាមដានការផ្លាស់ប្តូរ"),
     "on_text": ("on", "លើ"),
     "replies": ("Replies", "ការឆ្លើយតបបន្ត"),
     "harvested_from": ("Items harvested from the reviewed files of round", "ធាតុដែលប្រមូលពីឯកសារដែលបានពិនិត្យនៃជុំ"),
@@ -114,6 +116,16 @@ def target_title(plan: Plan, kind: str, ident: str) -> Optional[Tx]:
     return None
 
 
+# Kinds whose IDs are internal (SEC_intro, protection, "3"): a reader sees their title instead.
+# Action, indicator, output and theme IDs are printed labels in the NAP and are shown as they are.
+_TITLED_KINDS = ("section", "pillar", "outcome")
+
+
+def shown(kind: str, ident: str, title: Optional[Tx]) -> Any:
+    """What a reference to a plan ID prints: the ID where readers know it, else the title."""
+    return title if kind in _TITLED_KINDS and title is not None else ident
+
+
 class Links:
     """The "Linked to" list of one document part: one anchored entry per plan ID.
 
@@ -134,7 +146,8 @@ class Links:
         if not name or len(name) > _ID_MAX or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
             name = f"{self.prefix}_L{len(self.entries) + 1}"[:_ID_MAX]
         title = target_title(self.plan, kind, ident)
-        entry = {"id": ident, "kind": kind, "anchor": MD(name), "title": title, "known": title is not None}
+        entry = {"id": ident, "kind": kind, "anchor": MD(name), "title": title, "known": title is not None,
+                 "shown": shown(kind, ident, title), "titled": kind in _TITLED_KINDS and title is not None}
         self.entries[ident] = entry
         return entry
 
@@ -162,8 +175,10 @@ def harvested_rows(plan: Plan, rounds: list[FeedbackRound], links: Links, lang: 
                 "round": fr.round,
                 "kind": it.kind,
                 "change_label": (L("proposed_insertion") if it.kind == "insertion" else
-                                 L("proposed_deletion") if it.kind == "deletion" else None),
-                "heard": mixed(it.text),
+                                 L("proposed_deletion") if it.kind == "deletion" else
+                                 L("untracked_edit") if it.kind == "untracked_edit" else None),
+                "heard": (MD("\u00ab{}\u00bb \u2192 \u00ab{}\u00bb".format(*map(mixed, short_change(it.old_text or "", it.text))))
+                          if it.kind == "untracked_edit" else mixed(it.text)),
                 "commented_text": mixed(it.commented_text) if it.commented_text else None,
                 "reviewer": mixed(it.reviewer.name) if it.reviewer.name else None,
                 "replies": [MD(f"{mixed(r.author)}: {mixed(r.text)}") for r in it.replies if r.text],

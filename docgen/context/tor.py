@@ -23,6 +23,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "objectives": ("Objectives", "ទិសដៅ"),
     "structure": ("Structure of the coordination mechanism", "រចនាសម្ព័ន្ធនៃយន្តការសម្របសម្រួល"),
     "body": ("Body", "ស្ថាប័ន"),
+    "number": ("No.", "ល.រ"),
     "level": ("Level", "កម្រិត"),
     "level_political": ("Political (senior)", "នយោបាយ (ជាន់ខ្ពស់)"),
     "level_technical": ("Technical and implementation", "បច្ចេកទេស និងការអនុវត្ត"),

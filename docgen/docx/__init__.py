@@ -20,8 +20,9 @@ from docgen.i18n import LANGS
 from docgen.markdown.reader import markdown_to_json
 from docgen.pandoc import run_pandoc
 
+from .khmer_join import join_khmer_json
 from .postprocess import postprocess
-from .reference import build_reference_docx, load_style, reference_docx_for
+from .reference import bilingual_columns, build_reference_docx, load_style, reference_docx_for
 
 __all__ = ["write_docx", "docx_bytes", "build_reference_docx"]
 
@@ -37,7 +38,8 @@ def _check(markdown: str, meta: DocMeta) -> None:
         raise DocgenError("write_docx: the Markdown body contains a NUL character")
 
 
-def pandoc_docx(markdown: str, meta: DocMeta, reference: Path, resource_dir: Path | None) -> bytes:
+def pandoc_docx(markdown: str, meta: DocMeta, reference: Path, resource_dir: Path | None,
+                english_share: float = 44) -> bytes:
     env = dict(os.environ)
     env["SOURCE_DATE_EPOCH"] = str(calendar.timegm(meta.date.timetuple()))
     contents = meta.labels.get("contents", "Contents")
@@ -45,10 +47,11 @@ def pandoc_docx(markdown: str, meta: DocMeta, reference: Path, resource_dir: Pat
         out = Path(tmp) / "out.docx"
         # The body is read once (docgen.markdown.reader) and shared with the PDF backend.
         args = ["--from", "json", "--to", "docx", "--reference-doc", str(reference), "--lua-filter", str(LUA_FILTER),
-                "--metadata", f"docgen-contents={contents}", "--output", str(out)]
+                "--metadata", f"docgen-contents={contents}",
+                "--metadata", f"docgen-bilingual-english={english_share:g}", "--output", str(out)]
         if resource_dir is not None:
             args += ["--resource-path", str(resource_dir)]
-        run_pandoc(args, markdown_to_json(markdown).encode("utf-8"), "writing the DOCX", env=env,
+        run_pandoc(args, join_khmer_json(markdown_to_json(markdown)).encode("utf-8"), "writing the DOCX", env=env,
                    cwd=str(resource_dir) if resource_dir else None)
         return out.read_bytes()
 
@@ -58,7 +61,8 @@ def docx_bytes(markdown: str, meta: DocMeta, *, resource_dir: Path | None = None
     _check(markdown, meta)
     style = load_style()
     reference = reference_docx_for(meta)
-    return postprocess(pandoc_docx(markdown, meta, reference, resource_dir), meta, style)
+    english, _khmer = bilingual_columns(style)
+    return postprocess(pandoc_docx(markdown, meta, reference, resource_dir, english), meta, style)
 
 
 def write_docx(markdown: str, out_path: Path, meta: DocMeta, *,

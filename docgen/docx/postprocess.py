@@ -19,8 +19,13 @@ from lxml import etree
 from docgen.diagnostics import Diagnostic, DocgenError
 from docgen.docmeta import DocMeta
 
+from . import layout
+from .fonts import document_faces, embed_fonts, embed_fonts_setting, has_khmer
 from .ooxml import CT_NS, REL_NS, W_NS, child, parse, serialize, w
 from .reference import page_geometry, section_properties
+from .tracking import track_changes_settings
+from .tables import fit_columns
+from .toc import anchor_toc_targets, fill_toc, restyle_paired_headings, toc_bookmarks
 from .zipio import write_zip
 
 BOOKMARK_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
@@ -65,6 +70,10 @@ def page_breaks_before(body) -> None:
         nxt = para.getnext()
         while nxt is not None and nxt.tag in (w("bookmarkStart"), w("bookmarkEnd")):
             nxt = nxt.getnext()
+        if nxt is not None and nxt.tag == w("tbl"):
+            # A table (a bilingual heading): its first paragraph breaks, which Word and
+            # LibreOffice apply to the table.
+            nxt = next(nxt.iter(w("p")), None)
         if nxt is not None and nxt.tag == w("p") and nxt.find(f"{w('pPr')}/{w('sectPr')}") is None:
             child(child(nxt, "pPr", replace=False), "pageBreakBefore")
             para.getparent().remove(para)
@@ -93,6 +102,8 @@ def fix_sections(body, style: dict) -> None:
 
 # Tables with at least this many columns (the landscape matrix) get smaller text.
 WIDE_TABLE_COLUMNS = 7
+# ... and from this many, column widths from their content (docgen/docx/tables.py).
+CONTENT_FIT_COLUMNS = 4
 
 
 def _section_of_tables(body):
@@ -148,6 +159,10 @@ def fit_tables(body, style: dict) -> None:
         for tcw in tbl.iter(w("tcW")):
             if tcw.get(w("type")) == "dxa" and (tcw.get(w("w")) or "").isdigit():
                 tcw.set(w("w"), str(round(int(tcw.get(w("w"))) * factor)))
+        if len(cols) >= CONTENT_FIT_COLUMNS:
+            fonts = style["fonts"]
+            size = small if small and len(cols) >= WIDE_TABLE_COLUMNS else style["sizes"]["table"]
+            fit_columns(tbl, round(width * share), float(size), fonts["latin"]["body"], fonts["khmer"]["body"])
         if small and len(cols) >= WIDE_TABLE_COLUMNS:
             half_points = str(round(float(small) * 2))
             for run in tbl.iter(w("r")):
@@ -350,6 +365,78 @@ def _ensure_custom_props_wired(parts: dict[str, bytes]) -> None:
         parts["_rels/.rels"] = serialize(rels)
 
 
+COVER_STYLES = ("Title", "CoverKingdom")
+
+
+def cover_first_page(body) -> None:
+    """A document that opens with a cover: its first page without header or footer.
+
+    w:titlePg on the first section shows that section's (empty) first-page header and
+    footer on page 1; the page still counts, so the contents page is page 2.
+    """
+    first_sect = next(iter(body.iter(w("sectPr"))), None)
+    if first_sect is None:
+        return
+    for el in body:
+        if el.tag != w("p"):
+            continue
+        style = el.find(f"{w('pPr')}/{w('pStyle')}")
+        if style is not None and style.get(w("val")) in COVER_STYLES:
+            break
+        if el.find(f".//{w('pageBreakBefore')}") is not None or el.find(f".//{w('sectPr')}") is not None:
+            return  # past the first page without meeting a cover
+    else:
+        return
+    child(first_sect, "titlePg")
+
+
+def plain_bullets(numbering, font: str) -> None:
+    """List bullets drawn in the document's own (embedded) Latin font.
+
+    pandoc's bullets are Symbol/Wingdings private-use characters and a Courier "o":
+    fonts a reviewer's machine may lack (LibreOffice then substitutes), and that are
+    not ours to embed. Noto Sans has the bullet and the en dash."""
+    for lvl in numbering.iter(w("lvl")):
+        fmt = lvl.find(w("numFmt"))
+        text = lvl.find(w("lvlText"))
+        if fmt is None or fmt.get(w("val")) != "bullet" or text is None:
+            continue
+        level = int(lvl.get(w("ilvl"), "0"))
+        text.set(w("val"), "\u2022" if level % 2 == 0 else "\u2013")
+        rpr = lvl.find(w("rPr"))
+        if rpr is None:
+            rpr = etree.SubElement(lvl, w("rPr"))
+        child(rpr, "rFonts", {"ascii": font, "hAnsi": font, "eastAsia": font, "cs": font, "hint": "default"})
+
+
+def app_xml(pages: int | None) -> bytes:
+    """docProps/app.xml: who made the file and, when a layout counted them, its pages.
+
+    pandoc's template claimed "Pages 1, Words 83" for every document; Word recounts
+    on saving, so anything not known is left out rather than made up."""
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+           ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+           "<Application>docgen</Application><DocSecurity>0</DocSecurity>"]
+    if pages:
+        out.append(f"<Pages>{int(pages)}</Pages>")
+    out.append("<SharedDoc>false</SharedDoc><LinksUpToDate>false</LinksUpToDate>"
+               "<HyperlinksChanged>false</HyperlinksChanged></Properties>")
+    return "".join(out).encode("utf-8")
+
+
+def edit_settings_fonts(parts: dict[str, bytes]) -> None:
+    settings = parse(parts["word/settings.xml"])
+    embed_fonts_setting(settings)
+    parts["word/settings.xml"] = serialize(settings)
+
+
+def _zip(parts: dict[str, bytes], date: dt.date) -> bytes:
+    buf = io.BytesIO()
+    write_zip(buf, parts, date)
+    return buf.getvalue()
+
+
 def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     try:
         src = zipfile.ZipFile(io.BytesIO(docx_bytes))
@@ -367,14 +454,31 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     check_bookmarks(doc)
     fix_table_headers(doc)
     renumber_revisions(doc)
+    restyle_paired_headings(doc)
+    anchor_toc_targets(doc)
+    cover_first_page(body)
     parts["word/document.xml"] = serialize(doc)
     for name in [n for n in parts if re.fullmatch(r"word/(header|footer)\d+\.xml", n)]:
         part = parse(parts[name])
         fix_khmer_runs(part)
         parts[name] = serialize(part)
+    parts["word/settings.xml"] = track_changes_settings(parts.get("word/settings.xml"), lock=meta.lock_tracking)
     parts["docProps/core.xml"] = core_xml(meta)
     parts["docProps/custom.xml"] = custom_xml(meta)
     _ensure_custom_props_wired(parts)
-    buf = io.BytesIO()
-    write_zip(buf, parts, meta.date)
-    return buf.getvalue()
+    if "word/numbering.xml" in parts:
+        numbering = parse(parts["word/numbering.xml"])
+        plain_bullets(numbering, style["fonts"]["latin"]["body"])
+        parts["word/numbering.xml"] = serialize(numbering)
+    embed_fonts(parts, document_faces(style, has_khmer(parts["word/document.xml"])))
+    edit_settings_fonts(parts)
+    parts["docProps/app.xml"] = app_xml(None)
+    # The TOC's page numbers come from a layout of this very package (placeholders in
+    # the TOC, fonts embedded), so they are the pages LibreOffice shows.
+    bookmarks = toc_bookmarks(doc)
+    pages = layout.layout(_zip(parts, meta.date), bookmarks) if bookmarks else None
+    if bookmarks:
+        fill_toc(doc, pages["pages"] if pages else None, meta.lang)
+        parts["word/document.xml"] = serialize(doc)
+    parts["docProps/app.xml"] = app_xml(pages["page_count"] if pages else None)
+    return _zip(parts, meta.date)

@@ -24,6 +24,7 @@ from docgen.fsutil import atomic_write_bytes
 from docgen.pandoc import run_pandoc
 from docgen.docmeta import DocMeta
 
+from .fonts import font_metrics
 from .ooxml import CT_NS, R_NS, REL_NS, W_NS, child, parse, remove, serialize, w
 from .zipio import write_zip
 
@@ -34,6 +35,9 @@ BUILDER_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 HEADER_REL_ID = "rIdDocgenHeader1"
 FOOTER_REL_ID = "rIdDocgenFooter1"
+# Empty header and footer of a section's first page (the cover, with w:titlePg).
+FIRST_HEADER_REL_ID = "rIdDocgenHeaderFirst"
+FIRST_FOOTER_REL_ID = "rIdDocgenFooterFirst"
 THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
 COLOR_THEME_ATTRS = ("themeColor", "themeShade", "themeTint")
 
@@ -100,6 +104,41 @@ def _twentieths(pt: float) -> str:
 def _line(multiple: float) -> str:
     # w:line with lineRule=auto is in 240ths of a line.
     return str(round(multiple * 240))
+
+
+def bilingual_columns(style: dict) -> tuple[float, float]:
+    """The English and Khmer shares (per cent) of side-by-side bilingual text."""
+    cols = (style.get("layout") or {}).get("bilingual_columns", [44, 56])
+    try:
+        english, khmer = (float(c) for c in cols)
+    except (TypeError, ValueError):
+        raise DocgenError(f"{STYLE_YAML}: layout.bilingual_columns must be two numbers, "
+                          "e.g. [44, 56] (English, Khmer per cent)") from None
+    if not (10 < english < 90 and abs(english + khmer - 100) < 0.5):
+        raise DocgenError(f"{STYLE_YAML}: layout.bilingual_columns must add up to 100, "
+                          f"not {english:g} + {khmer:g}")
+    return english, khmer
+
+
+def line_spacing(style: dict) -> dict[str, float]:
+    """Line-spacing multiples (``w:line``, lineRule auto) giving the DOCX the PDF's line pitch.
+
+    LibreOffice and Word multiply the font's own line height (Noto Sans 1.36 em, Khmer
+    OS 1.83 em); the Typst template (docgen/pdf/template.py) measures Latin lines from
+    cap height to baseline plus a leading of (line x 1.2 - 1) em, tables with 0.45 em, and
+    Khmer lines from ascender to descender plus (line_khmer - 1.3) em. The multiples
+    below reproduce those pitches, so both formats break pages alike. Without the font
+    files the style's own multiples are used.
+    """
+    sp, fonts = style["spacing"], style["fonts"]
+    out = {"latin": sp["line"], "table": sp["line"], "khmer": sp["line_khmer"]}
+    latin, khmer = font_metrics(fonts["latin"]["body"]), font_metrics(fonts["khmer"]["body"])
+    if latin is not None:
+        out["latin"] = (latin.cap_height + max(0.3, sp["line"] * 1.2 - 1.0)) / latin.line_height
+        out["table"] = (latin.cap_height + 0.45) / latin.line_height
+    if khmer is not None:
+        out["khmer"] = (khmer.ascender + khmer.descender + max(0.2, sp["line_khmer"] - 1.3)) / khmer.line_height
+    return {k: round(v, 3) for k, v in out.items()}
 
 
 def page_geometry(style: dict) -> dict[str, int]:
@@ -177,9 +216,12 @@ def _strip_theme(root) -> None:
 def edit_styles(root, style: dict, lang: str) -> None:
     fonts, col, size, sp = style["fonts"], style["colours"], style["sizes"], style["spacing"]
     khmer_doc = lang == "km"
-    body_line = sp["line_khmer"] if khmer_doc else sp["line"]
+    lines = line_spacing(style)
+    body_line = lines["khmer"] if khmer_doc else lines["latin"]
     # Headings and titles hold Khmer in the Khmer and bilingual variants.
-    heading_line = sp["line_khmer"] if lang in ("km", "en-km") else max(sp["line"], 1.0)
+    heading_line = lines["khmer"] if lang in ("km", "en-km") else lines["latin"]
+    # Typst's paragraph spacing is paragraph_after + 0.4 em.
+    para_after = sp["paragraph_after"] + 0.4 * size["body"]
     _strip_theme(root)
 
     # docDefaults: fonts, size, language (Latin en-US, complex script km-KH), spacing.
@@ -190,7 +232,7 @@ def edit_styles(root, style: dict, lang: str) -> None:
     _size(rpr, size["body"])
     child(rpr, "lang", {"val": "en-US", "eastAsia": "en-US", "bidi": "km-KH"})
     ppr = defaults.find(f"{w('pPrDefault')}/{w('pPr')}")
-    child(ppr, "spacing", {"after": _twentieths(sp["paragraph_after"]),
+    child(ppr, "spacing", {"after": _twentieths(para_after),
                            "line": _line(body_line), "lineRule": "auto"})
 
     normal = _style(root, "Normal", "Normal")
@@ -199,7 +241,7 @@ def edit_styles(root, style: dict, lang: str) -> None:
 
     body = _style(root, "BodyText", "Body Text", based_on="Normal")
     child(child(body, "pPr", replace=False), "spacing",
-          {"before": "0", "after": _twentieths(sp["paragraph_after"])})
+          {"before": "0", "after": _twentieths(para_after)})
     compact = _style(root, "Compact", "Compact", based_on="BodyText")
     child(child(compact, "pPr", replace=False), "spacing", {"before": "36", "after": "36"})
 
@@ -210,7 +252,7 @@ def edit_styles(root, style: dict, lang: str) -> None:
         st = _style(root, sid, name, based_on=base)
         child(st, "next", {"val": sid})
         child(child(st, "pPr", replace=False), "spacing",
-              {"line": _line(sp["line_khmer"]), "lineRule": "auto"})
+              {"line": _line(lines["khmer"]), "lineRule": "auto"})
         st_rpr = child(st, "rPr", replace=False)
         child(st_rpr, "lang", {"val": "km-KH", "bidi": "km-KH"})
 
@@ -260,24 +302,40 @@ def edit_styles(root, style: dict, lang: str) -> None:
     heading_like("Heading1", "heading 1", size["heading1"], before=hb, after=ha, bold=True)
     heading_like("Heading2", "heading 2", size["heading2"], before=hb * 0.75, after=ha, bold=True)
     heading_like("Heading3", "heading 3", size["heading3"], before=hb * 0.5, after=ha, bold=True)
+    # The Khmer heading of a bilingual pair: the same look, but body-text outline level,
+    # so a TOC update (Word's or LibreOffice's) lists each pair once (docgen/docx/toc.py).
+    for level in (1, 2, 3):
+        paired = _style(root, f"Heading{level}Khmer", f"Heading {level} Khmer",
+                        based_on=f"Heading{level}")
+        child(child(paired, "pPr", replace=False), "outlineLvl", {"val": "9"})
     toc_h = heading_like("TOCHeading", "TOC Heading", size["heading1"], before=hb, after=ha,
                          bold=True)
     # Not outline level 1, so the contents title does not list itself.
     child(toc_h.find(w("pPr")), "outlineLvl", {"val": "9"})
 
-    # TOC entries the Lua filter pre-fills (Word's built-in "toc N" styles).
+    # TOC entries the Lua filter pre-fills (Word's built-in "toc N" styles): page numbers
+    # at a right tab with dot leaders on the right margin.
+    geometry = page_geometry(style)
+    text_width = geometry["w"] - geometry["left"] - geometry["right"]
     for level in (1, 2, 3):
         toc = _style(root, f"TOC{level}", f"toc {level}", based_on="Normal", custom=False)
         child(toc, "next", {"val": "BodyText"})
         t_p = child(toc, "pPr", replace=False)
-        child(t_p, "spacing", {"before": "0", "after": "60"})
+        tabs = child(t_p, "tabs")
+        child(tabs, "tab", {"val": "right", "leader": "dot", "pos": str(text_width)})
+        # Entries hold Khmer in the km and en-km variants ("English / Khmer").
+        child(t_p, "spacing", {"before": "0", "after": "60", "line": _line(heading_line),
+                               "lineRule": "auto"})
         child(t_p, "ind", {"left": str(220 * (level - 1))})
+        if level == 1:
+            child(child(toc, "rPr", replace=False), "b")
 
     cover = _style(root, "CoverText", "Cover Text", based_on="Normal")
     c_p = child(cover, "pPr", replace=False)
     child(c_p, "jc", {"val": "center"})
     if lang == "en-km":
-        child(c_p, "spacing", {"before": "0", "after": _twentieths(3)})
+        child(c_p, "spacing", {"before": "0", "after": _twentieths(3), "line": _line(lines["khmer"]),
+                               "lineRule": "auto"})
     _size(child(cover, "rPr", replace=False), size["subtitle"] * (0.8 if lang == "en-km" else 1))
 
     kingdom = _style(root, "CoverKingdom", "Cover Kingdom", based_on="CoverText")
@@ -287,7 +345,7 @@ def edit_styles(root, style: dict, lang: str) -> None:
     child(k_r, "bCs", {"val": "0"})
     child(k_r, "color", {"val": col["heading"]})
     child(child(kingdom, "pPr", replace=False), "spacing",
-          {"before": "0", "after": "0", "line": _line(sp["line_khmer"]), "lineRule": "auto"})
+          {"before": "0", "after": "0", "line": _line(lines["khmer"]), "lineRule": "auto"})
 
     cap = _style(root, "Caption", "Caption", based_on="Normal", custom=False)
     cap_r = child(cap, "rPr", replace=False)
@@ -332,7 +390,9 @@ def edit_styles(root, style: dict, lang: str) -> None:
     remove(table, "unhideWhenUsed")
     border = {"val": "single", "sz": "4", "space": "0", "color": col["table_border"]}
     t_ppr = child(table, "pPr", replace=False)
-    child(t_ppr, "spacing", {"before": "0", "after": "0"})
+    child(t_ppr, "spacing", {"before": "0", "after": "0",
+                             "line": _line(lines["khmer"] if lang in ("km", "en-km") else lines["table"]),
+                             "lineRule": "auto"})
     _size(child(table, "rPr", replace=False), size["table"])
     tbl_pr = child(table, "tblPr", replace=False)
     borders = child(tbl_pr, "tblBorders")
@@ -415,13 +475,27 @@ def footer_xml(page_label: str, of_label: str) -> bytes:
     return serialize(root)
 
 
+def empty_part_xml(kind: str) -> bytes:
+    """An empty header ("hdr") or footer ("ftr")."""
+    root = etree.Element(w(kind), nsmap={"w": W_NS, "r": R_NS})
+    p = etree.SubElement(root, w("p"))
+    child(etree.SubElement(p, w("pPr")), "pStyle", {"val": "Header" if kind == "hdr" else "Footer"})
+    return serialize(root)
+
+
 def section_properties(geometry: dict[str, int], *, landscape: bool = False):
-    """A w:sectPr with our header/footer, page size and margins."""
+    """A w:sectPr with our header/footer, page size and margins.
+
+    The empty first-page header/footer are referenced too; they show only where
+    w:titlePg is set (the section that starts with the cover, see postprocess)."""
     sect = etree.Element(w("sectPr"))
-    s_hdr = child(sect, "headerReference", {"type": "default"})
-    s_hdr.set(f"{{{R_NS}}}id", HEADER_REL_ID)
-    s_ftr = child(sect, "footerReference", {"type": "default"})
-    s_ftr.set(f"{{{R_NS}}}id", FOOTER_REL_ID)
+    for name, kind, rid in (("headerReference", "default", HEADER_REL_ID),
+                            ("footerReference", "default", FOOTER_REL_ID),
+                            ("headerReference", "first", FIRST_HEADER_REL_ID),
+                            ("footerReference", "first", FIRST_FOOTER_REL_ID)):
+        ref = etree.SubElement(sect, w(name))
+        ref.set(w("type"), kind)
+        ref.set(f"{{{R_NS}}}id", rid)
     width, height = geometry["w"], geometry["h"]
     size = {"w": width, "h": height}
     if landscape:
@@ -466,7 +540,9 @@ def edit_settings(root) -> None:
 
 def edit_rels(root) -> None:
     for rid, kind, target in ((HEADER_REL_ID, "header", "header1.xml"),
-                              (FOOTER_REL_ID, "footer", "footer1.xml")):
+                              (FOOTER_REL_ID, "footer", "footer1.xml"),
+                              (FIRST_HEADER_REL_ID, "header", "header2.xml"),
+                              (FIRST_FOOTER_REL_ID, "footer", "footer2.xml")):
         rel = etree.SubElement(root, f"{{{REL_NS}}}Relationship")
         rel.set("Id", rid)
         rel.set("Type", f"http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}")
@@ -474,7 +550,8 @@ def edit_rels(root) -> None:
 
 
 def edit_content_types(root) -> None:
-    for part, kind in (("/word/header1.xml", "header"), ("/word/footer1.xml", "footer")):
+    for part, kind in (("/word/header1.xml", "header"), ("/word/footer1.xml", "footer"),
+                       ("/word/header2.xml", "header"), ("/word/footer2.xml", "footer")):
         ov = etree.SubElement(root, f"{{{CT_NS}}}Override")
         ov.set("PartName", part)
         ov.set("ContentType", f"application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}+xml")
@@ -508,6 +585,8 @@ def reference_bytes(meta: DocMeta, style: dict | None = None) -> bytes:
     parts["[Content_Types].xml"] = serialize(ct)
     parts["word/header1.xml"] = header_xml(meta.header_text)
     parts["word/footer1.xml"] = footer_xml(*_labels(meta))
+    parts["word/header2.xml"] = empty_part_xml("hdr")
+    parts["word/footer2.xml"] = empty_part_xml("ftr")
     buf = io.BytesIO()
     write_zip(buf, parts, meta.date)
     return buf.getvalue()

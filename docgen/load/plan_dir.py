@@ -18,6 +18,9 @@ class RawPlan:
     section_files: list[LoadedFile] = field(default_factory=list)
     record_files: dict[str, list[LoadedFile]] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
+    # IDs of entries that failed validation: references to them are not "unknown" (one mistake, one message)
+    unvalidated_ids: set[str] = field(default_factory=set)
+    unreadable: list[str] = field(default_factory=list)  # files that could not be parsed at all
 
 
 def load_plan_dir(root: Path) -> RawPlan:
@@ -33,10 +36,12 @@ def load_plan_dir(root: Path) -> RawPlan:
         if any(part.startswith(".") for part in rel.parts):
             continue
         try:
-            loaded = load_file(path, relative(path))
+            loaded = load_file(path, relative(path), strict=False)
         except DocgenError as exc:
             raw.problems.extend(exc.diagnostics)
+            raw.unreadable.append(relative(path))
             continue
+        raw.problems.extend(loaded.problems)  # bad values: reported once, the rest of the file still loads
         top = rel.parts[0] if len(rel.parts) > 1 else ""
         if top in RECORD_DIRS:
             raw.record_files.setdefault(top, []).append(loaded)

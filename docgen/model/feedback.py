@@ -7,17 +7,35 @@ never overwritten.
 """
 from __future__ import annotations
 
-from typing import Literal, Optional
+import datetime as dt
+from typing import Annotated, Literal, Optional
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from .common import Id, Strict, Text
 
-ItemKind = Literal["comment", "insertion", "deletion"]
+# "untracked_edit": text that differs from the version sent, edited with Track Changes off.
+ItemKind = Literal["comment", "insertion", "deletion", "untracked_edit"]
+# Where in the file an item was found; None: the body.
+Story = Literal["header", "footer", "footnote", "endnote", "text box"]
 AnchorKind = Literal["action", "output", "outcome", "section", "pillar", "theme", "general"]
 AnchorMethod = Literal["bookmark", "nearest_bookmark", "heading", "general"]
 Decision = Literal["accepted", "partly_accepted", "not_accepted", "noted", "pending"]
 RoundName = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
+
+
+def _plain_to_text(value):
+    """Hand-typed values: an unquoted date (2026-12-05) or number means its text."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+PlainText = Annotated[str, BeforeValidator(_plain_to_text)]
 
 
 class Reviewer(Strict):
@@ -41,8 +59,20 @@ class Anchor(Strict):
 
 class Reply(Strict):
     author: str = ""
-    date: Optional[str] = None
+    date: Optional[PlainText] = None
     text: str = ""
+    source_file: Optional[str] = None  # the returned file it came in, when it came later than its item
+    # How it was tied to its thread when the file lost the link (LibreOffice re-saves drop it).
+    matched: Optional[str] = None
+
+
+class CommentEdit(Strict):
+    """A reviewer changed the text of a comment docgen carried back into a draft."""
+
+    text: str
+    author: str = ""
+    date: Optional[PlainText] = None
+    source_file: Optional[str] = None
 
 
 class Response(Strict):
@@ -50,8 +80,8 @@ class Response(Strict):
 
     decision: Decision = "pending"
     rationale: Optional[Text] = None
-    by: Optional[str] = None
-    date: Optional[str] = None
+    by: Optional[PlainText] = None
+    date: Optional[PlainText] = None
 
 
 class FeedbackItem(Strict):
@@ -59,14 +89,26 @@ class FeedbackItem(Strict):
     kind: ItemKind
     source_file: str  # file name of the reviewed DOCX (no folder)
     reviewer: Reviewer
-    date: Optional[str] = None  # as the file gives it (ISO 8601)
+    date: Optional[PlainText] = None  # as the file gives it (ISO 8601)
     anchor: Anchor
-    text: str = ""  # the comment, or the inserted/deleted text
+    story: Optional[Story] = None  # header, footnote...; None: the body
+    text: str = ""  # the comment, the inserted/deleted text, or an untracked edit's new text
+    old_text: Optional[str] = None  # untracked edits: the text as it was sent
     commented_text: Optional[str] = None  # comments: the text the comment is attached to
     replies: list[Reply] = []
+    edits: list[CommentEdit] = []  # carried comments whose text a reviewer changed
     resolved: Optional[bool] = None  # None when the file does not say
     status: Literal["open", "closed"] = "open"
     response: Response = Field(default_factory=Response)
+
+    def content_key(self) -> str:
+        """What the item is: the same review re-sent under another file name has the same keys,
+        two reviewers' identical comments do not (the author differs)."""
+        # an untracked edit's date is the file's save date, which any re-save changes
+        date = None if self.kind == "untracked_edit" else self.date
+        fields = (self.kind, self.reviewer.name, date, self.text, self.anchor.id, self.story,
+                  self.commented_text, self.old_text)
+        return "\x1f".join("" if f is None else str(f) for f in fields)
 
 
 class FeedbackRound(Strict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from ..chart import CHART_TYPST
 from .fonts import FontSet
 
 
@@ -46,12 +47,12 @@ def build_template(style: dict, fonts: FontSet, khmer_first: bool) -> str:
         "PENDING": _colour(col["pending"]), "MUTED": _colour(col["draft_mark"]),
         "BODY": f"{sz['body']}pt", "SMALL": f"{sz['small']}pt", "TITLE": f"{sz['title']}pt",
         "SUBTITLE": f"{sz['subtitle']}pt", "H1": f"{sz['heading1']}pt", "H2": f"{sz['heading2']}pt",
-        "H3": f"{sz['heading3']}pt", "TABLE": f"{sz['table']}pt", "HF": f"{sz['header_footer']}pt",
+        "H3": f"{sz['heading3']}pt", "TABLE": f"{sz['table']}pt", "MATRIX": f"{sz.get('matrix', sz['small'])}pt", "HF": f"{sz['header_footer']}pt",
         "PARA": f"{sp['paragraph_after']}pt", "HBEFORE": f"{sp['heading_before']}pt",
         "HAFTER": f"{sp['heading_after']}pt", "LEADING": f"{leading}em", "KM_LEADING": f"{leading_km}em",
         "KM_EDGES": "top-edge: \"ascender\", bottom-edge: \"descender\"",
     }
-    text = _TEMPLATE
+    text = _TEMPLATE.replace("@CHART@", CHART_TYPST)
     for key, value in values.items():
         text = text.replace(f"@{key}@", value)
     return text.replace("$", "$$").replace("$$body$$", "$body$")
@@ -67,10 +68,16 @@ _TEMPLATE = r"""
 #let num(n) = if D.khmer_digits { str(n).clusters().map(c => km-digits.at(int(c))).join() } else { str(n) }
 #let km = D.lang == "km"
 
+// The cover (marked by docgen-cover) has neither the running header nor a page number.
+#let on-cover() = query(<docgen-cover-page>).any(m => m.location().page() == here().page())
 #set page(paper: @PAPER@, margin: @MARGINS@,
-  header: align(center, text(size: @HF@, fill: @MUTED@, D.header)),
-  footer: context align(center, text(size: @HF@, fill: @MUTED@,
-    D.labels.page + " " + num(counter(page).get().first()) + " " + D.labels.of + " " + num(counter(page).final().first()))))
+  header: context if not on-cover() { align(center, text(size: @HF@, fill: @MUTED@, D.header)) },
+  footer: context if not on-cover() { align(center, text(size: @HF@, fill: @MUTED@,
+    D.labels.page + " " + num(counter(page).get().first()) + " " + D.labels.of + " " + num(counter(page).final().first()))) })
+// Khmer digits wherever Typst prints a number itself: outline page numbers, captions.
+#set page(numbering: n => num(n)) if D.khmer_digits
+#set figure(numbering: n => num(n)) if D.khmer_digits
+#set figure.caption(separator: "៖ ") if km
 #set text(font: @BODY_FONTS@, size: @BODY@, lang: D.lang, fill: @TEXT@)
 #set text(@KM_EDGES@) if km
 #set par(leading: if km { @KM_LEADING@ } else { @LEADING@ }, spacing: @PARA@ + 0.4em)
@@ -106,26 +113,64 @@ _TEMPLATE = r"""
 // Only the language: every font list already falls back to the Khmer font, and setting the
 // body font here would override the heading and title fonts (Muol Light) of Khmer spans.
 #let docgen-km-inline(body) = text(lang: "km", body)
-#let docgen-landscape(body) = page(flipped: true, body)
+// Landscape pages hold wide tables: narrower margins, so the matrix gets more rows per page.
+#let docgen-landscape(body) = page(flipped: true, margin: (top: 16mm, bottom: 14mm, left: 15mm, right: 15mm), body)
+// The results matrix: small text, a row never split across pages, the header repeated.
+#let docgen-matrix(body) = {
+  set text(size: @MATRIX@)
+  set par(leading: if km { @KM_LEADING@ } else { 0.28em }, justify: false)
+  set table(inset: (x: 3pt, y: 2.5pt))
+  set table.cell(breakable: false)
+  show table: set text(size: @MATRIX@)
+  body
+}
+#let docgen-lang(code, body) = { set text(lang: code); body }
 #let docgen-bilingual(left, right) = grid(columns: (1fr, 1fr), column-gutter: 1.4em, left, right)
+// A heading pair: the outline and the PDF bookmarks get one entry (a hidden heading, "English /
+// Khmer"); the two visible headings are not outlined, and the pair keeps with the next block.
+#let docgen-bilingual-heading(level, entry, left, right) = block(sticky: true, {
+  place(hide(heading(level: level, outlined: true, bookmarked: true, entry)))
+  set heading(outlined: false, bookmarked: false)
+  grid(columns: (1fr, 1fr), column-gutter: 1.4em, left, right)
+})
+// Title lines of even length (no word left alone on the last line): the narrowest width
+// that still needs no more lines than the full width.
+#let docgen-balanced(body) = layout(size => {
+  let lines(w) = measure(block(width: w, body)).height
+  let full = lines(size.width)
+  let (lo, hi) = (size.width * 0.3, size.width)
+  for _ in range(10) {
+    let mid = (lo + hi) / 2
+    if lines(mid) > full + 0.5pt { lo = mid } else { hi = mid }
+  }
+  block(width: hi + 0.5pt, body)
+})
+// Participation charts (docgen/chart.py), drawn in the page from their JSON data: vector, real text.
+@CHART@
+// The cover as in official Cambodian documents: the kingdom heading centred at the top, the
+// issuing ministry under it on the left, the title in the middle of the page, the status
+// and the supporting organisations at the foot.
 #let docgen-cover(body) = {
+  [#metadata("cover") <docgen-cover-page>]
   set align(center)
-  v(2em)
   body
   pagebreak(weak: true)
 }
 #let docgen-cover-part(kind, body) = {
   if kind == "kingdom" {
-    block(below: 2.2em, text(font: @LATIN_KM_HEADING_FONTS@, size: @SUBTITLE@, fill: @HEADING@, body))
+    block(below: 1.2em, text(font: @LATIN_KM_HEADING_FONTS@, size: @SUBTITLE@, fill: @HEADING@, body))
   } else if kind == "title" {
-    block(above: 2.5em, below: 1.5em, text(font: @HEADING_FONTS@, size: @TITLE@, fill: @HEADING@,
-      weight: if km { "regular" } else { "bold" }, body))
+    v(1fr)
+    block(above: 0em, below: 1.5em, text(font: @HEADING_FONTS@, size: @TITLE@, fill: @HEADING@,
+      weight: if km { "regular" } else { "bold" }, docgen-balanced(body)))
   } else if kind == "subtitle" {
-    block(below: 1em, text(size: @SUBTITLE@, fill: @ACCENT@, weight: "bold", body))
+    block(below: 1em, text(size: @SUBTITLE@, fill: @ACCENT@, weight: "bold", docgen-balanced(body)))
   } else if kind == "ministry" {
-    block(below: 1em, text(size: @SUBTITLE@, body))
+    align(left, block(below: 1em, text(font: @LATIN_KM_HEADING_FONTS@, size: @BODY@ + 1pt, fill: @HEADING@,
+      weight: if km { "regular" } else { "bold" }, body)))
   } else if kind == "status" {
-    block(above: 2em, below: 1em, text(size: @BODY@, body))
+    v(1.4fr)
+    block(above: 0em, below: 1em, text(size: @BODY@, body))
   } else {
     block(above: 1.5em, text(size: @SMALL@, body))
   }

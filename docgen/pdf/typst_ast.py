@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from ..khmer import KHMER_RUN, split
+from ..khmer import KHMER_RUN, protect_text, split
 
 Node = dict[str, Any]
 
@@ -78,17 +78,6 @@ def _words(text: str) -> list[tuple[bool, str]]:
     return out
 
 
-def _merge_latin(pieces):
-    """Join non-Khmer pieces back to the Khmer word before them (for plain-text headings)."""
-    out: list[tuple[bool, str]] = []
-    for is_khmer, piece in pieces:
-        if not is_khmer and out:
-            out[-1] = (out[-1][0], out[-1][1] + piece)
-        else:
-            out.append((is_khmer, piece))
-    return out
-
-
 def _ids(node: Any, found: set[str]) -> set[str]:
     """Every identifier (heading, div, span) in the AST: the labels Typst can link to."""
     if isinstance(node, dict):
@@ -114,9 +103,12 @@ class TypstTransform:
     def _str(self, text: str, in_heading: bool) -> list[Node]:
         if not KHMER_RUN.search(text):
             return self._literal(text)
-        if in_heading or not self.box_khmer:
-            # Headings stay plain text (PDF bookmarks); words are still marked for breaking.
-            return self._literal("\u200b".join(p for _, p in _merge_latin(_words(text))))
+        if not self.box_khmer:
+            # Plain text: a zero-width space between words and a word joiner where a Khmer
+            # dictionary would break inside one (khmer.protect).
+            return self._literal(protect_text(text, mark_words=True))
+        # Headings too: Typst's PDF bookmarks and outline keep the text of boxes, and its own
+        # Khmer dictionary breaks inside words a joiner would not protect (ស៊ី|វិល).
         out: list[Node] = []
         raw: list[str] = []  # consecutive Khmer words (and the spaces between them) as one raw run
         for is_khmer, piece in _words(text):
@@ -170,6 +162,11 @@ class TypstTransform:
                 out += self._str(node["c"], in_heading)
             elif t == "Span":
                 out += self._span(node, in_heading)
+            elif t == "Image" and "chart" in node["c"][0][1] and _CHART_FILE.fullmatch(node["c"][2][0]):
+                # A participation chart: drawn by Typst from its data (vector, searchable text);
+                # the PNG beside it is the DOCX's. The name is ours (checked), quoted as a string.
+                data = node["c"][2][0].rsplit(".", 1)[0] + ".json"
+                out.append(raw_expr(f"#docgen-chart(json({typst_string(data)}))"))
             elif t == "Link" and self._dangling(node):
                 # Typst refuses a link to a label that does not exist: keep the text only.
                 out += self.inlines(node["c"][1], in_heading)
@@ -185,6 +182,8 @@ class TypstTransform:
 
     def _span(self, node: Node, in_heading: bool) -> list[Node]:
         ident, classes, kvs = _attr(node)
+        if "linebreak" in classes:
+            return [{"t": "LineBreak"}]
         body = self.inlines(node["c"][1], in_heading)
         wrappers = [_INLINE_STYLE[c] for c in classes if c in _INLINE_STYLE]
         if kvs.get("lang", "").startswith("km"):
@@ -222,23 +221,41 @@ class TypstTransform:
         if "bilingual" in classes:
             cols = [c for c in children if c.get("t") == "Div"]
             if len(cols) == 2:
-                left, right = (self.blocks([c]) for c in cols)
-                return [raw_block("#docgen-bilingual["), *left, raw_block("]["), *right, raw_block("]" + label)]
+                return self._bilingual(cols, label)
         wrapper = None
         if "landscape" in classes:
             wrapper = "docgen-landscape"
+        elif "matrix" in classes:
+            wrapper = "docgen-matrix"
         elif "cover" in classes:
             wrapper = "docgen-cover"
         else:
             part = next((c for c in classes if c in _COVER_PARTS), None)
             if part:
                 wrapper = f'docgen-cover-part({typst_string(part)})'
-        lang_km = kvs.get("lang", "").startswith("km")
+        lang = kvs.get("lang", "")
         body = self.blocks(children)
-        if wrapper is None and not lang_km:
+        if wrapper is None and not lang:
             return [{"t": "Div", "c": [node["c"][0], body]}]
-        opens = ([f"#{wrapper}["] if wrapper else []) + (["#docgen-km["] if lang_km else [])
+        # Our own wrapper for every language, never pandoc's '#set text(lang: ..);' prefix:
+        # that would put a heading after it in mid-line, where Typst prints its '=' marks.
+        lang_open = ["#docgen-km["] if lang.startswith("km") else [f"#docgen-lang({typst_string(lang)})["] if lang else []
+        opens = ([f"#{wrapper}["] if wrapper else []) + lang_open
         return [raw_block("".join(opens)), *body, raw_block("]" * len(opens) + label)]
+
+    def _bilingual(self, cols: list[Node], label: str) -> list[Node]:
+        """Two columns side by side. A heading pair (each column opening with a heading) is one
+        entry of the outline and PDF bookmarks, "English / Khmer": a hidden heading carries it,
+        and the visible pair stays with what follows."""
+        heads = [c["c"][1][0] if c["c"][1] and c["c"][1][0].get("t") == "Header" else None for c in cols]
+        left, right = (self.blocks([c]) for c in cols)
+        if heads[0] is None or heads[1] is None:
+            return [raw_block("#docgen-bilingual["), *left, raw_block("]["), *right, raw_block("]" + label)]
+        level = heads[0]["c"][0]
+        entry = [*self.inlines(heads[0]["c"][2], in_heading=True), {"t": "Str", "c": " / "},
+                 *self.inlines(heads[1]["c"][2], in_heading=True)]
+        return [raw_block(f"#docgen-bilingual-heading({level}, ["), {"t": "Plain", "c": entry},
+                raw_block("])["), *left, raw_block("]["), *right, raw_block("]" + label)]
 
     # --- generic -----------------------------------------------------------------
 
@@ -261,6 +278,8 @@ class TypstTransform:
         self.labels = _ids(ast["blocks"], set())
         return {**ast, "blocks": self.blocks(ast["blocks"])}
 
+
+_CHART_FILE = re.compile(r"chart(_[A-Za-z0-9_]+)?\.png")
 
 # Inlines pandoc's Typst writer emits as '#function(..)[..]' expressions.
 _EXPRESSION_INLINES = {"Link", "Image", "Note", "Strikeout", "Underline", "Superscript", "Subscript", "SmallCaps"}

@@ -55,6 +55,11 @@ class CarriedComment:
         head = f"[{self.round} {it.id}] "
         if it.kind == "comment":
             lines = [head + it.text]
+        elif it.kind == "untracked_edit":
+            from .untracked import short_change
+
+            was, now = short_change(it.old_text or "", it.text)
+            lines = [f"{head}Edited without Track Changes: \u201c{was}\u201d \u2192 \u201c{now}\u201d"]
         else:
             verb = "Proposed insertion" if it.kind == "insertion" else "Proposed deletion"
             lines = [f"{head}{verb}: \u201c{it.text}\u201d"]

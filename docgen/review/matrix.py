@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .carry import feedback_rounds
+from .untracked import short_change
 
 
 def feedback_matrix(plan: Any, round_name: Optional[str] = None, lang: str = "en") -> list[dict]:
@@ -28,6 +29,9 @@ def feedback_matrix(plan: Any, round_name: Optional[str] = None, lang: str = "en
         for it in fr.items:
             if it.kind == "comment":
                 heard = it.text
+            elif it.kind == "untracked_edit":
+                was, now = short_change(it.old_text or "", it.text)
+                heard = f"Edited without Track Changes: \u201c{was}\u201d \u2192 \u201c{now}\u201d"
             else:
                 heard = ("Proposed insertion: " if it.kind == "insertion" else "Proposed deletion: ") + it.text
             r = it.response

@@ -28,13 +28,18 @@ REL_OFFICE_DOC = "/officeDocument"
 REL_COMMENTS = "/comments"
 REL_COMMENTS_EXT = "/commentsExtended"
 REL_STYLES = "/styles"
+# The stories besides the body that can hold comments and tracked changes.
+REL_STORIES = {"/header": "header", "/footer": "footer", "/footnotes": "footnote", "/endnotes": "endnote"}
+REL_CORE = "/core-properties"
+REL_CUSTOM = "/custom-properties"
 
 
 class UnsafeDocx(Exception):
-    def __init__(self, message: str, hint: str = ""):
+    def __init__(self, message: str, hint: str = "", *, dangerous: bool = False):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.dangerous = dangerous  # an attack, not damage: the whole file is refused
 
 
 def _sniff(head: bytes) -> Optional[str]:
@@ -76,7 +81,8 @@ def parse_xml(data: bytes, part: str) -> etree._Element:
     if _has_dtd(data) or b"<!ENTITY" in data or b"<!DOCTYPE" in data:
         raise UnsafeDocx(f"part '{part}' declares a DTD or entities, which a Word file never does "
                          "(it may be an XML entity attack: 'billion laughs' or external entities)",
-                         "do not open this file; ask the reviewer to send the document again, saved from Word or LibreOffice")
+                         "do not open this file; ask the reviewer to send the document again, saved from Word or LibreOffice",
+                         dangerous=True)
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
@@ -84,7 +90,7 @@ def parse_xml(data: bytes, part: str) -> etree._Element:
                          "the file is damaged; ask the reviewer to save it again as .docx") from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise UnsafeDocx(f"part '{part}' declares a DTD", "ask the reviewer to send the document again")
+        raise UnsafeDocx(f"part '{part}' declares a DTD", "ask the reviewer to send the document again", dangerous=True)
     return root
 
 
@@ -96,16 +102,41 @@ class DocxParts:
     comments_ext: Optional[etree._Element] = None
     styles: Optional[etree._Element] = None
     names: dict[str, str] = field(default_factory=dict)  # which part was read as what
+    stories: list[tuple[str, str, etree._Element]] = field(default_factory=list)  # (story, part, root)
+    core: Optional[etree._Element] = None
+    custom: Optional[etree._Element] = None
+    # Parts that could not be read: what the rest holds is still harvested.
+    problems: list[str] = field(default_factory=list)
+
+    def custom_properties(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.custom is None:
+            return out
+        for prop in self.custom:
+            name = prop.get("name") if isinstance(prop.tag, str) else None
+            if name:
+                out[name] = "".join(prop.itertext()).strip()
+        return out
+
+    def core_property(self, local: str) -> Optional[str]:
+        if self.core is None:
+            return None
+        for el in self.core:
+            if isinstance(el.tag, str) and etree.QName(el).localname == local:
+                return (el.text or "").strip() or None
+        return None
 
 
-def _rels(zf: zipfile.ZipFile, infos: dict, source_part: str) -> dict[str, str]:
-    """Relationship type suffix -> target part name, for one source part."""
+def _rels(zf: zipfile.ZipFile, infos: dict, source_part: str, every: bool = False):
+    """Relationship type suffix -> target part name, for one source part
+    (with ``every``: a list of (suffix, name) pairs, all of them in order)."""
     folder, base = posixpath.split(source_part)
     rels_name = posixpath.join(folder, "_rels", base + ".rels")
     if rels_name not in infos:
         return {}
     root = parse_xml(_read(zf, infos[rels_name]), rels_name)
     out: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
     for rel in root.findall(f"{{{NS_PKG_REL}}}Relationship"):
         rtype = rel.get("Type", "")
         target = rel.get("Target", "")
@@ -117,7 +148,8 @@ def _rels(zf: zipfile.ZipFile, infos: dict, source_part: str) -> dict[str, str]:
             name = posixpath.normpath(posixpath.join(folder, target))
         suffix = rtype[rtype.rfind("/"):] if "/" in rtype else rtype
         out.setdefault(suffix, name)
-    return out
+        pairs.append((suffix, name))
+    return pairs if every else out
 
 
 def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -125,7 +157,7 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         data = fh.read(MAX_PART_BYTES + 1)
     if len(data) > MAX_PART_BYTES:
         raise UnsafeDocx(f"part '{info.filename}' is larger than {MAX_PART_BYTES // (1024 * 1024)} MiB uncompressed",
-                         "this is not a normal Word document (possibly a zip bomb)")
+                         "this is not a normal Word document (possibly a zip bomb)", dangerous=True)
     return data
 
 
@@ -175,6 +207,12 @@ def open_docx(path: Path) -> DocxParts:
                                  f"{MAX_TOTAL_BYTES // (1024 * 1024)} MiB limit (possibly a zip bomb)",
                                  "do not open this file; ask the reviewer to send the document again")
             infos = {i.filename: i for i in infos_list}
+            if len(infos) != len(infos_list):
+                seen: set[str] = set()
+                twice = sorted({i.filename for i in infos_list if i.filename in seen or seen.add(i.filename)})
+                raise UnsafeDocx(f"the archive holds {', '.join(repr(n) for n in twice)} more than once, so it is "
+                                 "ambiguous which copy is the document (programs differ: some read the first, some "
+                                 "the last)", "ask the reviewer to save the document again from Word or LibreOffice")
             if "[Content_Types].xml" not in infos:
                 raise UnsafeDocx("the zip archive is not an Office document (no [Content_Types].xml)",
                                  "open it in Word or LibreOffice and save it as 'Word Document (.docx)'")
@@ -182,13 +220,52 @@ def open_docx(path: Path) -> DocxParts:
             if main not in infos:
                 raise UnsafeDocx("the archive has no Word document body (word/document.xml)",
                                  "this is not a Word document (an Excel or PowerPoint file?); save the draft as .docx")
-            parts = DocxParts(path, parse_xml(_read(zf, infos[main]), main))
-            rels = _rels(zf, infos, main)
+            parts = DocxParts(path, etree.Element("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}document"))
+
+            def optional(name: str) -> Optional[etree._Element]:
+                """A part besides the body: when it cannot be read, say so and read the rest."""
+                if not name or name not in infos:
+                    return None
+                try:
+                    return parse_xml(_read(zf, infos[name]), name)
+                except UnsafeDocx as exc:
+                    if exc.dangerous:
+                        raise
+                    parts.problems.append(exc.message)
+                    return None
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+                    parts.problems.append(f"part '{name}' is damaged in the zip archive ({exc})")
+                    return None
+
+            body = optional(main)  # a damaged body still leaves the comments (unanchored) to read
+            if body is not None:
+                parts.document = body
+            else:
+                parts.problems[-1] += "; comments are kept but cannot be placed on their actions"
+            try:
+                rels = _rels(zf, infos, main, every=True)
+            except UnsafeDocx as exc:
+                parts.problems.append(exc.message + "; only the body was read")
+                rels = []
+            first = {}
+            for suffix, name in rels:
+                first.setdefault(suffix, name)
             for suffix, attr in ((REL_COMMENTS, "comments"), (REL_COMMENTS_EXT, "comments_ext"), (REL_STYLES, "styles")):
-                name = rels.get(suffix)
-                if name and name in infos:
-                    setattr(parts, attr, parse_xml(_read(zf, infos[name]), name))
-                    parts.names[attr] = name
+                root = optional(first.get(suffix, ""))
+                if root is not None:
+                    setattr(parts, attr, root)
+                    parts.names[attr] = first[suffix]
+            for suffix, name in rels:
+                if suffix in REL_STORIES:
+                    root = optional(name)
+                    if root is not None:
+                        parts.stories.append((REL_STORIES[suffix], name, root))
+            try:
+                pkg = _rels(zf, infos, "")
+            except UnsafeDocx:
+                pkg = {}
+            parts.core = optional(pkg.get(REL_CORE, "docProps/core.xml"))
+            parts.custom = optional(pkg.get(REL_CUSTOM, "docProps/custom.xml"))
             return parts
     except UnsafeDocx:
         raise

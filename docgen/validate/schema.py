@@ -124,7 +124,7 @@ def _validate(tp, data: Any, file: LoadedFile, prefix: tuple, diags: list[Diagno
             message, hint = _describe(err, tp, rel)
             loc = prefix + rel
             key = (loc, message)
-            if key in seen:
+            if key in seen or file.is_bad(loc):  # the loader reported this value already
                 continue
             seen.add(key)
             line, col = file.where(loc, key=err["type"] in ("extra_forbidden",))
@@ -155,6 +155,8 @@ def build_plan(raw: RawPlan) -> tuple[Optional[Plan], list[Diagnostic]]:
                     if obj is not None:
                         lists[key].append(obj)
                         origins[id(obj)] = Origin(f, (key, i))
+                    elif isinstance(item, dict) and isinstance(item.get("id"), str):
+                        raw.unvalidated_ids.add(item["id"])
             elif key in SINGLE_SECTIONS:
                 if key in singles or key in single_origin:
                     first = single_origin[key]
@@ -179,7 +181,7 @@ def build_plan(raw: RawPlan) -> tuple[Optional[Plan], list[Diagnostic]]:
                 origins[id(obj)] = Origin(f, ())
 
     if "metadata" not in singles:
-        if not any(d.path.startswith("metadata") for d in diags):
+        if not raw.unreadable and not any(d.path.startswith("metadata") for d in diags):
             diags.append(Diagnostic(str(raw.root), None, None, "metadata", "no plan metadata found",
                                     hint="add a 'metadata:' section (title, version, date, period...) to plan.yaml"))
         return None, diags

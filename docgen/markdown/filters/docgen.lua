@@ -28,10 +28,29 @@ local function docx_section_end(orient)
 end
 
 -- The TOC field, pre-filled with the headings (linked to their bookmarks) so the contents
--- show before Word updates the field (w:dirty asks it to, with page numbers).
+-- show without Word updating the field (no w:dirty: Word would ask to). Each entry ends
+-- with a tab and a PAGEREF field to its heading's bookmark; postprocess (docgen/docx/toc.py)
+-- writes the page numbers from a LibreOffice layout into the fields' results, or removes
+-- them when no layout is available. TOC_PAGE_PLACEHOLDER is the result until then.
+docx.TOC_PAGE_PLACEHOLDER = '99'
+
+local function docx_run(text, khmer)
+  local rpr = khmer and '<w:rPr><w:lang w:val="km-KH" w:bidi="km-KH"/></w:rPr>' or ''
+  return '<w:r>' .. rpr .. '<w:t xml:space="preserve">' .. docx_xml_escape(text) .. '</w:t></w:r>'
+end
+
+local function docx_pageref(id)
+  return '<w:r><w:tab/></w:r>'
+    .. '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+    .. '<w:r><w:instrText xml:space="preserve"> PAGEREF ' .. docx_xml_escape(id) .. ' \\h </w:instrText></w:r>'
+    .. '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+    .. '<w:r><w:t>' .. docx.TOC_PAGE_PLACEHOLDER .. '</w:t></w:r>'
+    .. '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+end
+
 local function docx_toc_field()
   local paras = {}
-  local begin = '<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+  local begin = '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
     .. '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u </w:instrText></w:r>'
     .. '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
   local finish = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
@@ -40,12 +59,16 @@ local function docx_toc_field()
     return pandoc.RawBlock('openxml', '<w:p>' .. begin .. finish .. '</w:p>')
   end
   for i, h in ipairs(entries) do
-    local run = '<w:r><w:t xml:space="preserve">' .. docx_xml_escape(h.text) .. '</w:t></w:r>'
+    local runs = docx_run(h.text, false)
+    if h.km then
+      runs = runs .. docx_run(' / ', false) .. docx_run(h.km, true)
+    end
     if h.id ~= '' then
-      run = '<w:hyperlink w:anchor="' .. docx_xml_escape(h.id) .. '" w:history="1">' .. run .. '</w:hyperlink>'
+      runs = '<w:hyperlink w:anchor="' .. docx_xml_escape(h.id) .. '" w:history="1">'
+        .. runs .. docx_pageref(h.id) .. '</w:hyperlink>'
     end
     paras[#paras + 1] = '<w:p><w:pPr><w:pStyle w:val="TOC' .. h.level .. '"/></w:pPr>'
-      .. (i == 1 and begin or '') .. run .. (i == #entries and finish or '') .. '</w:p>'
+      .. (i == 1 and begin or '') .. runs .. (i == #entries and finish or '') .. '</w:p>'
   end
   return pandoc.RawBlock('openxml', table.concat(paras))
 end
@@ -94,6 +117,12 @@ function docx.Meta(meta)
   if meta['docgen-contents'] then
     docx.toc_title = pandoc.utils.stringify(meta['docgen-contents'])
   end
+  -- style.yaml's layout.bilingual_columns (English share, in per cent)
+  local share = tonumber(meta['docgen-bilingual-english'] and
+                         pandoc.utils.stringify(meta['docgen-bilingual-english']) or '')
+  if share and share > 10 and share < 90 then
+    docx.BILINGUAL_WIDTHS = {share / 100, 1 - share / 100}
+  end
 end
 
 function docx.collect_headings(doc)
@@ -103,16 +132,25 @@ function docx.collect_headings(doc)
       if d.classes:includes('cover') then return d, false end  -- cover lines are not chapters
     end,
     Header = function(h)
-      if h.level <= 3 and not h.classes:includes('unlisted') then
-        docx.headings[#docx.headings + 1] =
-          {level = h.level, id = h.identifier, text = pandoc.utils.stringify(h.content)}
+      if h.level > 3 or h.classes:includes('unlisted') then return end
+      local text = pandoc.utils.stringify(h.content)
+      -- A bilingual pair (the Khmer heading's id is the English one's + "_km"): one
+      -- entry, "English / Khmer", at the English heading's page.
+      local last = docx.headings[#docx.headings]
+      if last and last.id ~= '' and h.identifier == last.id .. '_km' then
+        last.km = text
+        return
       end
+      docx.headings[#docx.headings + 1] = {level = h.level, id = h.identifier, text = text}
     end,
   }
 end
 
 function docx.Span(el)
   if el.attributes['custom-style'] then return nil end
+  if el.classes:includes('linebreak') then  -- a line break inside a table cell (the matrix)
+    return pandoc.LineBreak()
+  end
   if el.classes:includes('pending') then
     el.attributes['custom-style'] = 'Translation Pending'
   elseif el.classes:includes('placeholder') then
@@ -161,7 +199,8 @@ function docx.KhmerDiv(el)
 end
 
 -- `::: {.bilingual}` with two child divs -> a borderless two-column table. The Khmer
--- column is wider: the same text takes about half again as many lines in Khmer.
+-- column is wider: the same text takes about twice the height in Khmer. The split
+-- comes from style.yaml (layout.bilingual_columns); this is its default.
 docx.BILINGUAL_WIDTHS = {0.44, 0.56}
 
 function docx.BilingualDiv(el)
