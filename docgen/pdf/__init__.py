@@ -4,7 +4,8 @@ The body is read once into pandoc's AST (shared with the DOCX backend), given
 the Typst form of the Markdown contract's constructs with Khmer words segmented
 (:mod:`docgen.pdf.typst_ast`), written as Typst by pandoc with a template made
 from style.yaml (:mod:`docgen.pdf.template`), and compiled by Typst with the fonts
-of :mod:`docgen.pdf.fonts` embedded.
+of :mod:`docgen.pdf.fonts` embedded; :mod:`docgen.pdf.textlayer` then makes the Khmer
+text extract as it reads.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from ..markdown.reader import markdown_to_json
 from ..pandoc import run_pandoc
 from .fonts import FORCE_ENV, FontSet, font_set
 from .template import build_template
+from .textlayer import fix_khmer_text
 from .typst_ast import TypstTransform
 
 __all__ = ["write_pdf", "to_typst"]
@@ -110,5 +112,5 @@ def write_pdf(markdown: str, out_path: Path, meta: DocMeta, *, resource_dir: Opt
     """Write ``markdown`` (a Pandoc Markdown body) as a PDF at ``out_path``, atomically."""
     if meta.lang not in LANGS:
         raise DocgenError(f"write_pdf: unknown language variant '{meta.lang}' (one of {', '.join(LANGS)})")
-    pdf = compile_typst(to_typst(markdown, meta), meta, resource_dir)
+    pdf = fix_khmer_text(compile_typst(to_typst(markdown, meta), meta, resource_dir))
     atomic_write_bytes(Path(out_path), pdf, "PDF")
