@@ -41,7 +41,7 @@ from . import glyphless as _glyphless
 __all__ = ["fix_khmer_text", "khmer_run_text", "TEXTLAYER_VERSION"]
 
 # Part of the build cache's key: change it whenever the output for the same input changes.
-TEXTLAYER_VERSION = "textlayer-1"
+TEXTLAYER_VERSION = "textlayer-2"
 
 _KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
 
@@ -564,7 +564,12 @@ def _drop_repeated_pieces(shows: list[_Show]) -> None:
     split: Optional[_Cluster] = None    # the last cluster known to be drawn in pieces
     for show in shows:
         for c in show.clusters:
-            if not c.text or c.text.isspace():
+            if not c.text:
+                continue
+            if c.text.isspace():
+                # a piece never follows a space: the same text after one is a new word
+                recent.clear()
+                split = None
                 continue
             dropped = False
             for p in reversed(recent[-3:]):
