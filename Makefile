@@ -4,8 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DATA   ?= plan_data
 # Debian packages: Khmer OS fonts (government convention), poppler (PDF checks in tests),
-# LibreOffice Writer + UNO (opens every DOCX in tests, scripts a reviewer).
-APT_PACKAGES := fonts-khmeros poppler-utils libreoffice-writer python3-uno
+# LibreOffice Writer + Calc + UNO (opens every DOCX in tests, scripts a reviewer and a translator).
+APT_PACKAGES := fonts-khmeros poppler-utils libreoffice-writer libreoffice-calc python3-uno
 
 # requirements.lock pins every package (direct and indirect) to the versions the tests pass
 # with; `make install` installs exactly those. `make lock` refreshes it after a change to

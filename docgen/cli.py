@@ -125,6 +125,11 @@ def make_parser() -> argparse.ArgumentParser:
     _add_data(p)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR")
     p.set_defaults(func="docgen.versions.cli:redline")
+
+    from .translate.cli import add_parser as add_translate
+    add_translate(sub, _add_data)
+    from .sheets.cli import add_parser as add_sheets
+    add_sheets(sub, _add_data)
     return parser
 
 

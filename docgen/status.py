@@ -45,8 +45,12 @@ KINDS = {
     "notes": "notes for reviewers (conflicts, assumptions, questions)",
     "open_comments": "open review comments",
     "draft_translations": "draft Khmer translations",
+    "stale_translations": "Khmer translations out of date (the English changed since)",
     "missing_translations": "texts without Khmer",
 }
+
+
+TRANSLATION_KINDS = ("draft_translations", "stale_translations", "missing_translations")
 
 
 def _walk_texts(obj) -> Iterator[Text]:
@@ -123,8 +127,11 @@ def readiness(plan: Plan) -> list[Item]:
         for t in _walk_texts(recs):
             if not t.km:
                 items["missing_translations"].counts[doc] += 1
-            elif t.km_draft:
-                items["draft_translations"].counts[doc] += 1
+            else:
+                if t.km_draft:
+                    items["draft_translations"].counts[doc] += 1
+                if t.stale:  # counted whatever its status: the Khmer translates an older English
+                    items["stale_translations"].counts[doc] += 1
     return list(items.values())
 
 
@@ -163,7 +170,7 @@ def run(args) -> int:
     print(f"NAP-WPS {md.version} ({md.status}, {md.date}): readiness for adoption")
     print()
     print(format_table(items))
-    open_total = sum(i.total for i in items if i.key not in ("draft_translations", "missing_translations"))
+    open_total = sum(i.total for i in items if i.key not in TRANSLATION_KINDS)
     print()
     print(f"{open_total} point(s) to settle before adoption, plus translations; "
           f"the draft's annex 'What remains to be decided' lists them.", file=sys.stdout)

@@ -31,12 +31,12 @@ def _lock() -> dict[str, str]:
     for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
         m = re.match(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", line)
         if m:
-            pins.setdefault(m.group(1).lower().replace("_", "-"), m.group(2))
+            pins.setdefault(re.sub(r"[-_.]+", "-", m.group(1)).lower(), m.group(2))
     return pins
 
 
 def _name(spec: str) -> str:
-    return Requirement(spec).name.lower().replace("_", "-")
+    return re.sub(r"[-_.]+", "-", Requirement(spec).name).lower()
 
 
 def test_the_lock_file_pins_versions_the_declared_ranges_allow():
@@ -62,7 +62,7 @@ def test_no_declared_dependency_is_unused():
     modules: dict[str, list[str]] = {}
     for module, dists in packages_distributions().items():
         for dist in dists:
-            modules.setdefault(dist.lower().replace("_", "-"), []).append(module)
+            modules.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), []).append(module)
     code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docgen").rglob("*.py"))
     for spec in _pyproject()["project"]["dependencies"]:
         name = _name(spec)

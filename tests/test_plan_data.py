@@ -99,7 +99,7 @@ def test_khmer_is_present_and_marked_draft(exported):
     khmer = re.compile(r"[\u1780-\u17FF]")
     for a in exported["actions"]:
         assert khmer.search(a["text"]["km"]), a["id"]
-        assert a["text"]["km_draft"] is True
+        assert a["text"]["status"] == "draft"
 
 
 @needs_seeds

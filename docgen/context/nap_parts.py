@@ -157,6 +157,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "k_notes": ("Notes for reviewers", "កំណត់សម្គាល់សម្រាប់អ្នកពិនិត្យ"),
     "k_open_comments": ("Open review comments", "មតិយោបល់ពិនិត្យដែលនៅចំហ"),
     "k_draft_translations": ("Draft Khmer translations", "ការបកប្រែខ្មែរព្រាង"),
+    "k_stale_translations": ("Khmer translations out of date", "ការបកប្រែខ្មែរហួសសម័យ"),
     "k_missing_translations": ("Texts without Khmer", "អត្ថបទដែលគ្មានភាសាខ្មែរ"),
     "freq_quarterly": ("quarterly", "ប្រចាំត្រីមាស"),
     "freq_biannual": ("twice a year", "ពីរដងក្នុងមួយឆ្នាំ"),

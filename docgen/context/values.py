@@ -25,6 +25,8 @@ class Tx:
     # Numbers, dates, years: in the bilingual document's shared cells (tables) the
     # English form alone; the Khmer column of a pair still gets Khmer digits.
     numeric: bool = False
+    # The Khmer translates an older English text: shown, flagged like a missing one.
+    stale: bool = False
 
     @property
     def missing_km(self) -> bool:
@@ -39,7 +41,7 @@ def tx(value: Union[Text, Tx, str, None], *, en_ok_in_km: bool = False) -> Optio
     if value is None or isinstance(value, Tx):
         return value
     if isinstance(value, Text):
-        return Tx(value.en, value.km or None, en_ok_in_km)
+        return Tx(value.en, value.km or None, en_ok_in_km, stale=value.stale)
     return Tx(str(value), str(value), True)
 
 

@@ -49,12 +49,20 @@ def pending(en: str, short: bool = False) -> MD:
     return MD(f"[{md_inline(en)} {label}]{{.pending}}")
 
 
+def stale(km: MD) -> MD:
+    """A Khmer text that translates an older English one, flagged like a missing one."""
+    label = f"\\[{km_span(i18n.label('translation_stale', 'km'))}\\]"
+    return MD(f"[{km} {label}]{{.pending}}")
+
+
 def render_tx(value: Tx, lang: str, width: Optional[int] = None) -> MD:
     """One Tx in ``en``, ``km``, or (``en-km``, inline) both, separated by a slash."""
     esc = (lambda s: shorten(s, width)) if width else md_inline
     if lang == "en":
         return esc(value.en)
     if lang == "km":
+        if value.km and value.stale:
+            return stale(MD(f"[{esc(value.km)}]{{lang=km}}"))
         if value.km:
             return MD(f"[{esc(value.km)}]{{lang=km}}") if value.km != value.en else esc(value.km)
         return esc(value.en) if value.en_ok_in_km else pending(value.en if not width else shorten(value.en, width))
@@ -63,7 +71,8 @@ def render_tx(value: Tx, lang: str, width: Optional[int] = None) -> MD:
             return esc(value.en)
         if not value.km:
             return MD(f"{esc(value.en)} {pending(value.en, short=True)}")
-        return MD(f"{esc(value.en)} / [{esc(value.km)}]{{lang=km}}")
+        km = MD(f"[{esc(value.km)}]{{lang=km}}")
+        return MD(f"{esc(value.en)} / {stale(km) if value.stale else km}")
     raise ValueError(f"unknown language {lang!r}")
 
 
@@ -107,7 +116,8 @@ def _tblock(ctx, value: Any, lang: Optional[str] = None) -> MD:
     lang = lang or ctx["lang"]
     split = lambda s: [p for p in (s or "").replace("\r", "").split("\n\n") if p.strip()]  # noqa: E731
     if lang == "km" and t.km:
-        return MD("\n\n".join(km_span(p) for p in split(t.km)))
+        mark = stale if t.stale else (lambda m: m)
+        return MD("\n\n".join(mark(km_span(p)) for p in split(t.km)))
     if lang == "km" and not t.en_ok_in_km:
         return MD("\n\n".join(pending(p) for p in split(t.en)))
     return MD("\n\n".join(md_inline(p) for p in split(t.en)))

@@ -6,7 +6,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from .common import (Id, OutcomeId, OutputId, SexCount, SourceRef, Strict, Text,
+from .common import (Id, OutcomeId, OutputId, SexCount, SourceRef, Strict, Text, Translated,
                      normalise_outcome_id, normalise_output_id)
 from .provenance import Provenance, Provenanced
 
@@ -217,10 +217,9 @@ class PlanMetadata(Strict):
     country: Text
 
 
-class GlossaryTerm(Strict):
+class GlossaryTerm(Translated):
+    """A term base entry: the English term and the Khmer term translators must use."""
+
     id: Id
-    en: str = Field(min_length=1)
-    km: Optional[str] = None
-    km_draft: bool = True
     definition: Optional[Text] = None
     see_also: list[Id] = []

@@ -19,6 +19,7 @@ from ..model.common import SexCount, SourceRef, Text
 from ..review.checks import check_feedback
 from .consultations import check_consultations, check_tor
 from .report import Reporter, institution_resolver as _institution_resolver, ref_hint as _ref_hint
+from . import translation
 
 WARN = Severity.WARNING
 
@@ -157,14 +158,6 @@ def check_glossary(r: Reporter) -> None:
         for i, ref in enumerate(g.see_also):
             if ref not in ids:
                 r.at(g, ("see_also", i), f"unknown glossary term '{ref}'", hint=_ref_hint(ref, ids, "terms"))
-    # Term consistency: where a reviewed Khmer text translates a glossary term, it uses the term base.
-    terms = [(g, re.compile(rf"\b{re.escape(g.en)}\b", re.I)) for g in p.glossary if g.km and not g.km_draft]
-    for a in p.actions:
-        if a.text.km and not a.text.km_draft:
-            for g, pattern in terms:
-                if pattern.search(a.text.en) and g.km not in a.text.km:
-                    r.at(a, ("text", "km"), f"Khmer text does not use the glossary term '{g.km}' for '{g.en}'",
-                         hint="use the agreed term, or update the glossary", severity=WARN, code="glossary")
 
 
 def check_metadata(r: Reporter) -> None:
@@ -279,32 +272,68 @@ _ACRONYM = re.compile(r"[A-Za-z0-9.&/+ \-]{1,16}")
 
 
 def check_khmer(r: Reporter, strict: bool) -> None:
-    """Missing Khmer is a warning per text; draft translations are summed up per file
-    (listed one by one with --strict, where they are errors)."""
+    """Missing Khmer and out-of-date translations are warnings per text; draft translations,
+    term-base misses in drafts and the old 'km_draft' key are summed up per file (listed
+    one by one with --strict, where they are errors)."""
     drafts: dict[str, list[int]] = {}
-    for rec in _records(r.plan):
-        for sub, text in _walk_texts(rec, ()):
-            if not text.km:
-                r.at(rec, sub, "Khmer text missing: the English text will show, flagged as translation pending",
-                     hint="add 'km:' (a draft translation is fine: km_draft: true)", severity=WARN, code="km-missing")
-            elif not _KHMER.search(text.km) and not _ACRONYM.fullmatch(text.km):
-                r.at(rec, sub + ("km",), "'km' holds no Khmer script", hint="write the Khmer text here",
-                     severity=WARN, code="km-script")
-            elif text.km_draft:
-                if strict:
-                    r.at(rec, sub + ("km",), "Khmer text is a draft translation",
-                         hint="have it reviewed, then set km_draft: false", severity=WARN, code="km-draft")
-                else:
-                    origin = r.plan.origin(rec)
-                    if origin:
-                        file, line, _ = origin.where(*sub, "km")
-                        drafts.setdefault(file, []).append(line or 0)
-    for file, lines in sorted(drafts.items()):
-        r.out.append(Diagnostic(file, min(lines), None, "", f"{len(lines)} Khmer text(s) are draft translations",
-                                hint="run 'docgen validate --strict' to list each one", severity=WARN, code="km-draft"))
-    for g in r.plan.glossary:
-        if not g.km:
-            r.at(g, ("km",), f"glossary term '{g.en}' has no Khmer", severity=WARN, code="km-missing")
+    legacy: dict[str, list[int]] = {}
+    term_drafts: dict[str, list[int]] = {}
+    terms = translation.term_base(r.plan)
+
+    def tally(bucket: dict, site, *sub) -> None:
+        origin = r.plan.origin(site.record)
+        if origin:
+            file, line, _ = origin.where(*site.sub, *sub)
+            bucket.setdefault(file, []).append(line or 0)
+
+    for site in translation.text_sites(r.plan):
+        text, rec, sub = site.text, site.record, site.sub
+        if text.legacy_km_draft is not None:
+            if strict:
+                r.at(rec, sub + ("km_draft",), "'km_draft' is the old form of 'status'",
+                     hint="run 'docgen translate migrate' (it rewrites every file, comments kept)",
+                     severity=WARN, code="km-draft-key")
+            else:
+                tally(legacy, site, "km_draft")
+        if not text.km:
+            what = f"glossary term '{text.en}' has no Khmer" if site.section == "glossary" and not sub else \
+                "Khmer text missing: the English text will show, flagged as translation pending"
+            r.at(rec, sub, what, hint="add 'km:' (a draft translation is fine: status: draft)",
+                 severity=WARN, code="km-missing")
+            continue
+        if not translation.is_khmer(text.km) and not _ACRONYM.fullmatch(text.km):
+            r.at(rec, sub + ("km",), "'km' holds no Khmer script", hint="write the Khmer text here",
+                 severity=WARN, code="km-script")
+            continue
+        if text.stale:
+            r.at(rec, sub + ("en_hash",), "translation out of date: the English changed since this Khmer was "
+                 "translated", hint="have it translated again ('docgen translate export' lists it); if the Khmer "
+                 f"still says the same, set en_hash: {translation.english_hash(text.en)}",
+                 severity=WARN, code="km-stale")
+        if text.status == "draft":
+            if strict:
+                r.at(rec, sub + ("km",), "Khmer text is a draft translation",
+                     hint="have it reviewed, then set status: reviewed", severity=WARN, code="km-draft")
+            else:
+                tally(drafts, site, "km")
+        if site.section == "glossary" and not sub:
+            continue
+        for term in translation.missing_terms(text.en, text.km, terms):
+            if text.status == "draft" and not strict:
+                tally(term_drafts, site, "km")
+            else:
+                r.at(rec, sub + ("km",), f"Khmer text does not use the glossary term '{term.km}' for '{term.en}'",
+                     hint="use the agreed term, or update the glossary", severity=WARN, code="glossary")
+    for bucket, message, hint, code in (
+            (drafts, "{n} Khmer text(s) are draft translations", "run 'docgen validate --strict' to list each one",
+             "km-draft"),
+            (term_drafts, "{n} glossary term(s) not used in draft Khmer texts",
+             "run 'docgen validate --strict' to list each one", "glossary"),
+            (legacy, "{n} text(s) still mark their status with 'km_draft' (now 'status: draft|reviewed|approved')",
+             "run 'docgen translate migrate' to rewrite them (comments and layout kept)", "km-draft-key")):
+        for file, lines in sorted(bucket.items()):
+            r.out.append(Diagnostic(file, min(lines), None, "", message.format(n=len(lines)), hint=hint,
+                                    severity=WARN, code=code))
 
 
 # --- sources ------------------------------------------------------------------
