@@ -7,15 +7,17 @@ import pytest
 
 from docgen import build
 from docgen.pandoc import pandoc_path
+from docgen.markdown.notes import cites_to_notes
 from docgen.markdown.reader import markdown_to_json, pipe_table_widths
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def markdown_ast(markdown: str) -> dict:
+    """pandoc's Markdown reader, then the reading stage's own step (citations become footnotes)."""
     out = subprocess.run([pandoc_path(), "-f", "markdown-auto_identifiers", "-t", "json"],
                          input=markdown.encode(), capture_output=True, check=True).stdout
-    return json.loads(out)
+    return cites_to_notes(json.loads(out))
 
 
 @pytest.mark.parametrize("doc", ["nap", "tor", "consultations"])
