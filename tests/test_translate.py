@@ -60,6 +60,8 @@ def _good_edits(plan, n: int, section: str = "actions") -> list[tuple[str, str]]
         t = site.text
         if site.section != section or not t.km or t.stale:
             continue
+        if section == "actions" and site.key_path != ("text",):
+            continue  # the action texts themselves (not provenance rationales)
         new = t.km + " ជាបន្ទាន់"
         if not missing_tokens(t.en, new, eq) and not missing_terms(t.en, new, terms):
             out.append((site.key, new))
