@@ -46,7 +46,14 @@ def pages(pdf) -> list[dict]:
 
 
 def matrix_pages(pdf) -> list[dict]:
-    return [p for p in pages(pdf) if p["width"] > p["height"]]
+    """Landscape pages with the matrix's header row (its 'Partners' and 'Timeframe' columns,
+    in the document's language); other landscape annexes have other columns."""
+    from docgen import i18n
+
+    lang = "km" if str(pdf).endswith("_km.pdf") else "en"
+    heads = [i18n.label(k, lang) for k in ("partners", "timeframe")]
+    return [p for p in pages(pdf) if p["width"] > p["height"]
+            and all(h in flat(p["text"]).replace(" ", "") or h in p["text"] for h in heads)]
 
 
 def flat(text: str) -> str:

@@ -35,6 +35,9 @@ MARKUP = {
 ID_WORD = re.compile(r"[A-Za-z0-9]*_[A-Za-z0-9_]*")
 
 
+VISIBLE_ID = re.compile(r"[A-Z][A-Za-z0-9]*_I\d+")  # indicator IDs of every level (PROT_01_I1, SO1_I1)
+
+
 def visible_ids(plan) -> set[str]:
     ids = set()
     for a in plan.actions:
@@ -76,7 +79,7 @@ def problems(text: str, allowed_ids: set[str]) -> list[str]:
             line = text[max(0, text.rfind("\n", 0, m.start()) + 1):text.find("\n", m.end())][:100]
             found.append(f"{what}: {line.strip()!r}")
     for m in ID_WORD.finditer(text):
-        if m.group() not in allowed_ids:
+        if m.group() not in allowed_ids and not VISIBLE_ID.fullmatch(m.group()):
             found.append(f"internal ID: {m.group()!r}")
     return found
 
