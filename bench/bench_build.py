@@ -145,6 +145,8 @@ def measure(name: str, runs: int, prepare, cmd_for, note: str = "") -> Result:
         res.times.append(t)
         res.peaks.append(peak)
         res.files = count() if callable(count) else count
+    # each scenario as it is measured: a run stopped early still says what it found
+    print(f"{name}: {res.seconds:.2f} s, {res.peak / 2**20:.0f} MiB", file=sys.stderr, flush=True)
     return res
 
 

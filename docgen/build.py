@@ -25,6 +25,7 @@ import datetime as dt
 import importlib
 import os
 import shutil
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -293,9 +294,24 @@ def _diagnostics(name: str, fmt: str, exc: BaseException) -> list[Diagnostic]:
 _events = None  # in a worker process: the queue its progress goes to
 
 
+def _die_with_parent() -> None:
+    """A worker stops when the server it was forked from does (which stops with the build),
+    so a killed build leaves no worker running on (Linux; elsewhere it ends its job)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _worker_init(events, lexicon_words: list[str]) -> None:
     global _events
     _events = events
+    _die_with_parent()
     khmer.adopt_lexicon(lexicon_words)  # the plan's own Khmer terms, for line breaking
 
 
@@ -323,7 +339,11 @@ def _worker_job(job: Job, formats: list[str], out_dir: Path, carry_comments: boo
 
     # One format after the other: the workers already keep the cores busy, and a large
     # document's DOCX (pandoc) and PDF (Typst) at once would double the peak memory.
-    return [one(fmt) for fmt in formats]
+    try:
+        return [one(fmt) for fmt in formats]
+    finally:
+        from .markdown.reader import forget
+        forget()  # the AST was shared by this job's formats; the next job has its own
 
 
 def _worker_context():
@@ -390,9 +410,11 @@ def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_
     return paths
 
 
-# A worker process is replaced after this many jobs, so the memory of a large compile is
-# returned to the system (a fork from the preloaded server costs a few milliseconds).
-MAX_JOBS_PER_WORKER = 1
+# Jobs per worker process before it is replaced (None: it serves the whole build). The
+# workers live for the build: pandoc runs as its own process anyway, a worker's memory is
+# bounded by its largest document, and a stage's helper (LibreOffice for the DOCX layout)
+# starts once per worker instead of once per document.
+MAX_JOBS_PER_WORKER = None
 
 
 def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[str], carry_comments: bool = False,
@@ -436,6 +458,18 @@ def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[st
     if errors:
         raise DocgenError(errors)
     return paths
+
+
+_JOB_BASICS = {"name", "markdown", "meta", "resource_dir", "formats"}
+
+
+def _job_extras(job: Job) -> str:
+    """Every other field of a job (e.g. Word comments a document adds) as stable text."""
+    import dataclasses
+    import json
+
+    extras = {f.name: getattr(job, f.name) for f in dataclasses.fields(job) if f.name not in _JOB_BASICS}
+    return json.dumps(extras, sort_keys=True, default=repr, ensure_ascii=False) if extras else ""
 
 
 def _count(n: int, what: str = "file") -> str:
@@ -517,7 +551,10 @@ def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, mani
         files_dir.mkdir()
         needs_previous = any(t.doc.changes for t in todo)
         previous = previous_plan(plan, out) if needs_previous else None
-        extra = tree_digest(data) if carry_comments else ""  # carried comments come from the feedback files
+        carried = tree_digest(data) if carry_comments else ""  # carried comments come from the feedback files
+        # What a file is made from besides its Markdown and metadata: the plan's Khmer terms
+        # (line breaking, joining) and anything else a document adds to its job.
+        shared = cache.digest("lexicon", *sorted(khmer.lexicon().words))
         fingerprints: dict[str, str] = {}
         kept: list[str] = []
 
@@ -529,7 +566,7 @@ def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, mani
                 for fmt in fmts:
                     name = f"{target.name}.{fmt}"
                     fp = fingerprint(tool, fmt, job.markdown, job.meta, job.resource_dir,
-                                     extra if fmt == "docx" else "")
+                                     shared + _job_extras(job) + (carried if fmt == "docx" else ""))
                     if manifest.same_fingerprint(final, name, fp):
                         manifest.keep(name, inputs)  # inputs changed, but not this file's
                         kept.append(name)

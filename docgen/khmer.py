@@ -1,9 +1,9 @@
 """Khmer words and spelling, shared by every stage that needs word boundaries.
 
 Khmer writes no spaces between words. The PDF keeps each word unbreakable (see
-docgen.pdf.typst_ast), the DOCX joins the parts of a word so Word and LibreOffice
-do not break inside it (docgen.docx.khmer_join), table cells are shortened between
-words and redlines diff Khmer word by word.
+docgen.pdf.typst_ast), the DOCX gets a word joiner where Word and LibreOffice would
+break inside a word (``protect``, used by docgen.docx.khmer_join), table cells are
+shortened between words and redlines diff Khmer word by word.
 
 Words are khmercut's units, corrected by the project's lexicon: khmercut's units are
 finer than words (it splits compounds such as គោល|នយោបាយ or អង្គការសហ|ប្រជាជាតិ) and
@@ -11,8 +11,10 @@ sometimes wrong (ផ្អែក|លើស|សរ|ស្តម្ភ for ផ្�
 curated word list ``khmer_words.txt`` (one word per line, ``#`` comments), the
 optional ``khmer_words.txt`` of the plan data folder, and the terms the plan data
 defines (glossary, institution and place names, registered by ``use_terms``). An
-entry of the lexicon is always one word: where it occurs at khmercut boundaries, the
-units inside it are merged (longest entry first).
+entry of the lexicon is always one word: where it starts at a khmercut boundary (or
+right after another entry or a prefix such as ការ), the longest entry that fits is
+one word, whatever khmercut cut inside it. Signs (។ ៖) and numbers are segmented
+apart; a number then stays with the word before it, a prefix with the word after it.
 
 Spelling: ``normalise`` maps the variant spellings of ``khmer_spelling.txt`` (same
 format: ``variant  preferred``) and the encoding-order variants typists produce
@@ -219,13 +221,9 @@ _lexicon = Lexicon(curated_words())
 def use_terms(terms: Iterable[str], plan_dir: Optional[Path] = None) -> Lexicon:
     """Make the lexicon the curated words, the plan folder's khmer_words.txt and the
     given data terms (glossary, institution and place names). Clears the caches."""
-    global _lexicon
     extra = Path(plan_dir) / PLAN_WORDS_NAME if plan_dir is not None else None
     words = curated_words(extra) + [w for t in terms for w in term_words(t)]
-    new = Lexicon(words)
-    if new.words != _lexicon.words:
-        _lexicon = new
-        segment.cache_clear()
+    _set_lexicon(Lexicon(words))
     return _lexicon
 
 
@@ -236,11 +234,15 @@ def lexicon() -> Lexicon:
 def adopt_lexicon(words: Iterable[str]) -> None:
     """Use the words of another process's lexicon (a build's worker processes start
     without the plan's terms)."""
+    _set_lexicon(Lexicon(words))
+
+
+def _set_lexicon(new: Lexicon) -> None:
     global _lexicon
-    new = Lexicon(words)
     if new.words != _lexicon.words:
         _lexicon = new
-        segment.cache_clear()
+        segment.cache_clear()  # words, and the joins that depend on them
+        _joins.cache_clear()
 
 
 # --- segmentation -------------------------------------------------------------------
@@ -422,9 +424,3 @@ def protect_text(text: str, mark_words: bool = False) -> str:
     if not KHMER_RUN.search(text):
         return text
     return KHMER_RUN.sub(lambda m: protect(m.group(), mark_words), text)
-
-
-def joined(word: str) -> str:
-    """``word`` with a word joiner between all its syllables: no line breaker may split it."""
-    syl = clusters(word)
-    return WORD_JOINER.join(syl) if len(syl) > 1 else word

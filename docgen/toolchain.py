@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from functools import lru_cache
 from importlib import metadata
+from typing import Callable
 
 
 def _dist_version(name: str) -> str:
@@ -31,10 +32,47 @@ def typst_version() -> str:
     return _dist_version("typst")
 
 
+# Stages that run other programs (e.g. LibreOffice for a layout pass) register a function
+# giving that program's version, so a new version rebuilds what it made.
+EXTRA_TOOLS: dict[str, Callable[[], str]] = {}
+
+
+@lru_cache(maxsize=None)
+def _library_versions() -> tuple[tuple[str, str], ...]:
+    """The installed versions of docgen's runtime dependencies (CLDR data, the Khmer
+    segmenter's model, XML serialisation... all shape the output)."""
+    import re
+
+    try:
+        requires = metadata.requires("docgen") or []
+    except metadata.PackageNotFoundError:
+        return ()
+    names = sorted({re.split(r"[\s;<>=!~\[]", r, 1)[0] for r in requires if "extra ==" not in r})
+    return tuple((n, _dist_version(n)) for n in names if n)
+
+
+@lru_cache(maxsize=None)
+def _program_stamp(name: str) -> str:
+    """Which installed program ``name`` is (its file's size and time: asking it for its
+    version would start it)."""
+    import os
+    import shutil
+
+    found = shutil.which(name)
+    if not found:
+        return "not installed"
+    st = os.stat(os.path.realpath(found))
+    return f"{st.st_size}-{st.st_mtime_ns}"
+
+
 def versions() -> dict[str, str]:
     from . import __version__
 
-    return {"docgen": __version__, "pandoc": pandoc_version(), "typst": typst_version()}
+    out = {"docgen": __version__, "pandoc": pandoc_version(), "typst": typst_version()}
+    out.update(_library_versions())
+    out["libreoffice"] = _program_stamp("soffice")  # lays out the DOCX for its TOC page numbers
+    out.update({name: version() for name, version in sorted(EXTRA_TOOLS.items())})
+    return out
 
 
 def fonts_key(font_set) -> str:

@@ -1,11 +1,12 @@
 """Where lines end in a PDF, read from its content streams (pikepdf).
 
-Text extractors (poppler, pdfium, MuPDF) double Khmer clusters in Typst's and
-LibreOffice's PDFs: the font's ToUnicode maps every glyph of a cluster to the whole
-cluster. The true text of such clusters is in /ActualText marked-content spans, so
-this reader decodes each text-showing operator itself: an /ActualText span as its
-text, other glyphs through their font's ToUnicode map; and places it where the text
-matrix and the CTM put it. A line ends where the baseline moves by more than half the
+Text extractors double Khmer clusters in LibreOffice's PDFs (and did in Typst's before
+docgen's text layer): the font's ToUnicode maps every glyph of a cluster to the whole
+cluster, the true text being in /ActualText spans. So this reader decodes each
+text-showing operator itself: an /ActualText span as its text (an empty one silences
+its glyphs, as docgen's PDF text layer does), other text, the text layer's invisible
+text included, through its font's ToUnicode map; and places it where the text matrix
+and the CTM put it. A line ends where the baseline moves by more than half the
 font size. Text is returned in content-stream order (the order the layout engine
 wrote it, which keeps a paragraph's lines together and in order).
 """
@@ -113,7 +114,7 @@ def shows(path: Path) -> list[Show]:
                 elif op == "EMC":
                     if depth and depth.pop() and actual:
                         text, pos = actual.pop()
-                        if pos is not None:
+                        if pos is not None and text:
                             out.append(Show(pno, pos[0], pos[1], pos[2], text))
                 elif op in ("Tj", "TJ", "'", '"') and font is not None:
                     m = _mul(tm, ctm)
@@ -136,10 +137,13 @@ def shows(path: Path) -> list[Show]:
 
 
 def _text_of(value) -> str:
+    """An /ActualText value as text ('' for an empty or non-string one: the PDF text layer
+    silences the drawn glyphs with such spans and carries the text in invisible text)."""
+    if not isinstance(value, pikepdf.String):
+        return ""
     b = bytes(value)
-    if b.startswith(b"\xfe\xff"):
-        return b[2:].decode("utf-16-be", errors="replace")
-    return str(value)
+    text = b[2:].decode("utf-16-be", errors="replace") if b.startswith(b"\xfe\xff") else str(value)
+    return text.replace("\x00", "")
 
 
 def lines(path: Path) -> list[tuple[int, str]]:
@@ -159,7 +163,7 @@ def lines(path: Path) -> list[tuple[int, str]]:
             if buf:
                 out.append((cur_page, buf))
             buf, cur_page, cur_y, last = "", s.page, s.y, None
-        elif last is not None and s.text == last.text and abs(s.y - cur_y) > 0.01 and len(s.text) > 1:
+        elif last is not None and last.text.endswith(s.text) and abs(s.y - cur_y) > 0.01 and len(s.text) > 1:
             continue
         buf += s.text
         last = s

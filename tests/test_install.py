@@ -22,6 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
 
 
+def _normal(name: str) -> str:
+    """A distribution name as the package index compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _pyproject() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -31,12 +36,12 @@ def _lock() -> dict[str, str]:
     for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
         m = re.match(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", line)
         if m:
-            pins.setdefault(re.sub(r"[-_.]+", "-", m.group(1)).lower(), m.group(2))
+            pins.setdefault(_normal(m.group(1)), m.group(2))
     return pins
 
 
 def _name(spec: str) -> str:
-    return re.sub(r"[-_.]+", "-", Requirement(spec).name).lower()
+    return _normal(Requirement(spec).name)
 
 
 def test_the_lock_file_pins_versions_the_declared_ranges_allow():
@@ -62,7 +67,7 @@ def test_no_declared_dependency_is_unused():
     modules: dict[str, list[str]] = {}
     for module, dists in packages_distributions().items():
         for dist in dists:
-            modules.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), []).append(module)
+            modules.setdefault(_normal(dist), []).append(module)
     code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docgen").rglob("*.py"))
     for spec in _pyproject()["project"]["dependencies"]:
         name = _name(spec)

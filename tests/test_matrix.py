@@ -20,6 +20,14 @@ pytestmark = [pytest.mark.slow, needs_pdftotext]
 
 ACTION_ID = re.compile(r"\b(?:PROT|PART|PREV|RREC)_\d\d\b(?!_)")
 WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
+def _margins() -> dict:
+    from docgen.docx.reference import load_style
+
+    page = load_style()["page"]
+    return page.get("landscape_margins") or page["margins"]
+
+
+MARGINS = _margins()
 PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
 
 
@@ -119,13 +127,13 @@ def test_page_counts_stay_sensible(matrices):
 @pytest.mark.parametrize("lang", ["en", "km", "en-km"])
 def test_no_word_outside_the_text_area_or_on_another(matrices, lang):
     for p in matrices[lang]:
-        # The running header and the footer are the first and the last line; landscape pages
-        # have 16 mm above the text area and 14 mm below it (docgen-landscape).
+        # The running header and the footer are the first and the last line; the landscape
+        # pages' margins are style.yaml's.
         first, last = min(round(w[1]) for w in p["words"]), max(round(w[1]) for w in p["words"])
         body = [w for w in p["words"] if first < round(w[1]) < last]
-        bottom = p["height"] - 14 * 72 / 25.4
+        bottom = p["height"] - MARGINS["bottom"] * 72 / 25.4
         for x0, y0, x1, y1, word in body:
-            margin = 15 * 72 / 25.4 - 0.5
+            margin = min(MARGINS["left"], MARGINS["right"]) * 72 / 25.4 - 0.5
             assert x0 >= margin and x1 <= p["width"] - margin, (lang, p["number"], word, "margin")
             assert y1 <= bottom + 2, (lang, p["number"], word, "below the text area")  # clipped rows
         # Words of one line that overlap run into each other: a column narrower than a word.

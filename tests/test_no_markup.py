@@ -63,7 +63,9 @@ def docx_text(path) -> str:
             if re.fullmatch(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml", name):
                 root = etree.fromstring(z.read(name))
                 for p in root.iter(f"{W}p"):
-                    parts.append("".join(t.text or "" for t in p.iter(f"{W}t")))
+                    # a line break or tab separates words as a space would
+                    parts.append("".join(t.text or "" if t.tag == f"{W}t" else " "
+                                         for t in p.iter(f"{W}t", f"{W}br", f"{W}tab", f"{W}cr")))
     return "\n".join(parts)
 
 

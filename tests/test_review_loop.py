@@ -805,3 +805,55 @@ def test_a_rebuilt_sent_draft_is_suspected(sent, known, tmp_path):
     write_docx(md, other, dataclasses.replace(META, properties={"version": "0.1", "language": "en"}))
     r = harvest_file(other, known, sent_root=sent.parent.parent)
     assert any("rebuilt from changed data" in w.message for w in r.warnings)
+
+
+def test_an_edited_carried_comment_is_carried_in_its_new_wording(capsys, round1, tmp_path):
+    from docgen.review.carry import comment_plan
+    from docgen.validate import load_plan
+
+    data = round1
+    draft, cid = carried_draft(data, tmp_path / "carried.docx")
+    item = by_item_text(data)["Overlaps the first comment"]
+    reviewed = word_review(draft, tmp_path / "r.docx",
+                           edits={cid["Overlaps the first comment"]: f"[round1 {item.id}] Merge with the first one"})
+    assert harvest_cli(capsys, data, reviewed, round_name="round2")[0] == 0
+    plan, _ = load_plan(data)
+    carried = {c.item.id: c for c in comment_plan(plan)}
+    assert carried[item.id].paragraphs()[0] == f"[round1 {item.id}] Merge with the first one"
+    # the next draft with that wording, returned unchanged: no new edit
+    draft2, _ = carried_draft(data, tmp_path / "carried2.docx")
+    rc, out, _ = harvest_cli(capsys, data, draft2, round_name="round2")
+    assert "updated" not in out
+    assert [e.text for e in by_item_text(data)["Overlaps the first comment"].edits] == ["Merge with the first one"]
+
+
+@pytest.mark.parametrize("layout", ["crlf", "bom", "indented"])
+def test_feedback_file_layouts_are_kept(round1, layout):
+    """Saved on Windows (CRLF), with a byte-order mark, or with the list indented: kept as it is."""
+    import difflib
+
+    from docgen.review.store import read_round, write_round
+
+    path = round1 / "feedback" / "round1.yaml"
+    text = path.read_text(encoding="utf-8")
+    if layout == "crlf":
+        raw = text.replace("\n", "\r\n").encode()
+    elif layout == "bom":
+        raw = b"\xef\xbb\xbf" + text.encode()
+    else:
+        raw = "\n".join("  " + l if l.startswith(("- ", "  ")) else l for l in text.split("\n")).encode()
+    path.write_bytes(raw)
+    fr = read_round(path, "round1")
+    new = fr.items[0].model_copy(update={"id": "FB_aaaaaaaaaaaa", "text": "A new comment"})
+    upd = fr.items[1].model_copy(deep=True)
+    upd.resolved = True
+    write_round(path, "round1", fr, [new], {upd.id: upd})
+    out = path.read_bytes()
+    old_lines, new_lines = raw.splitlines(keepends=True), out.splitlines(keepends=True)
+    ops = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
+    removed = [l for op, i1, i2, _, _ in ops if op in ("replace", "delete") for l in old_lines[i1:i2]]
+    assert [l.strip() for l in removed] == [b"resolved: false"]
+    if layout == "crlf":
+        assert out.count(b"\n") == out.count(b"\r\n")
+    back = read_round(path, "round1")
+    assert back.items[-1].text == "A new comment" and back.items[1].resolved is True

@@ -1,36 +1,52 @@
 """Page numbers from a real layout of a DOCX: LibreOffice's, when it is installed.
 
-One helper process (:mod:`docgen.docx.lo_helper`, run by a Python with UNO) drives one
-headless soffice for the whole build: started on the first request, closed at exit.
+One server (:mod:`docgen.docx.lo_helper`, run by a Python with UNO) drives one headless
+soffice for the whole build, whichever process asks: the build's worker processes
+connect to it over a Unix socket named after the build's session (the process that
+imported this module first, passed to the workers in DOCGEN_LAYOUT_SESSION). It is
+started on the first request and closed when the build ends (or its process is gone).
 Answers are cached on disk by the DOCX's content hash, so an unchanged document skips
-LibreOffice altogether. Without LibreOffice (or UNO) :func:`page_numbers` returns None
-and the TOC keeps its entries without page numbers.
+LibreOffice altogether. Without LibreOffice (or UNO) :func:`layout` returns None and the
+TOC keeps its entries without page numbers.
 """
 from __future__ import annotations
 
 import atexit
+import fcntl
 import hashlib
 import json
 import os
-import queue
-import signal
 import shutil
+import signal
+import socket
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from docgen.fsutil import atomic_write_bytes
 
 HELPER = Path(__file__).resolve().parent / "lo_helper.py"
-# Part of the cache key: a changed helper never reuses old answers.
+# Part of the cache key and the socket's name: a changed helper never reuses old answers.
 HELPER_VERSION = hashlib.sha256(HELPER.read_bytes()).hexdigest()[:16]
 # DOCGEN_LAYOUT=off skips LibreOffice (TOC entries then have no page numbers).
 SWITCH_ENV = "DOCGEN_LAYOUT"
 PYTHON_ENV = "DOCGEN_UNO_PYTHON"
-# A document LibreOffice has not laid out in this time is given up (and soffice stopped):
-# the build goes on with entries without page numbers.
-TIMEOUT_S = 180
+SESSION_ENV = "DOCGEN_LAYOUT_SESSION"
+# How long a process waits for its answer, queueing behind the build's other documents
+# included; then it goes on without page numbers (the server guards against a hung
+# soffice itself).
+TIMEOUT_S = 900
+# The server ends by itself after this long without a request.
+IDLE_S = 60
+
+# The build's session: this process, unless a parent build passed its own.
+os.environ.setdefault(SESSION_ENV, str(os.getpid()))
+
+
+def _switched_off() -> bool:
+    return os.environ.get(SWITCH_ENV, "").lower() in ("off", "0", "no", "false")
 
 
 def _uno_python() -> str | None:
@@ -50,20 +66,15 @@ def _uno_python() -> str | None:
     return None
 
 
-def _switched_off() -> bool:
-    return os.environ.get(SWITCH_ENV, "").lower() in ("off", "0", "no", "false")
-
-
-class _Helper:
-    """The one helper process of this build (thread-safe: requests are serialised)."""
+class _Client:
+    """This process's way to the build's layout server."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.proc: subprocess.Popen | None = None
         self.python: str | None = None
         self.checked = False
         self.broken = False
-        self.documents = 0
+        self.server: subprocess.Popen | None = None
 
     def available(self) -> bool:
         with self.lock:
@@ -72,70 +83,100 @@ class _Helper:
                 self.checked = True
             return self.python is not None and not self.broken
 
-    def _start(self) -> None:
-        # Its own process group: on a timeout the helper and its soffice go together.
-        self.proc = subprocess.Popen([self.python, str(HELPER)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True, encoding="utf-8", start_new_session=True)
-        self.lines: queue.Queue = queue.Queue()
-        out, lines = self.proc.stdout, self.lines
+    @staticmethod
+    def socket_path() -> Path:
+        session = os.environ.get(SESSION_ENV) or str(os.getpid())
+        return _cache_dir() / f"lo-{HELPER_VERSION}-{session}.sock"
 
-        def read() -> None:
-            for line in out:
-                lines.put(line)
-            lines.put("")  # end of output: the helper is gone
+    @staticmethod
+    def _exchange(path: Path, request: dict, timeout: float) -> dict:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(timeout)
+            conn.connect(str(path))
+            conn.sendall((json.dumps(request) + "\n").encode("utf-8"))
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    raise ConnectionError("the layout server closed the connection")
+                data += chunk
+        return json.loads(data)
 
-        threading.Thread(target=read, name="docgen-layout-reader", daemon=True).start()
+    def _start_server(self, path: Path) -> None:
+        """Start the server unless another process of the build just did (file lock)."""
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._exchange(path, {"ping": True}, 5)
+                return
+            except (OSError, ValueError):
+                pass
+            path.unlink(missing_ok=True)
+            session = os.environ.get(SESSION_ENV) or str(os.getpid())
+            proc = subprocess.Popen([self.python, str(HELPER), "--serve", str(path), "--session", session,
+                                     "--idle", str(IDLE_S)],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            path.with_suffix(".pid").write_text(str(proc.pid))
+            self.server = proc  # reaped by close() when it is this process's child
+            deadline = time.monotonic() + 30
+            while not path.exists() and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
 
     def ask(self, request: dict) -> dict | None:
-        with self.lock:
-            if self.broken or self.python is None:
-                return None
+        if not self.available():
+            return None
+        path = self.socket_path()
+        for attempt in range(2):
             try:
-                if self.proc is None or self.proc.poll() is not None:
-                    self._start()
-                self.proc.stdin.write(json.dumps(request) + "\n")
-                self.proc.stdin.flush()
-                line = self.lines.get(timeout=TIMEOUT_S)
-            except (OSError, queue.Empty):
-                line = ""
-            if not line:
-                self.broken = True  # no LibreOffice this build: entries without page numbers
-                self._stop(kill=True)
+                answer = self._exchange(path, request, TIMEOUT_S)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if attempt:
+                    self.broken = True
+                    return None
+                self._start_server(path)
+            except (OSError, ValueError):  # timed out or died: go on without pages
+                self.broken = True
                 return None
-            answer = json.loads(line)
-            self.documents += 1
-            return None if "error" in answer else answer
-
-    def _stop(self, kill: bool = False) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        if not kill:
-            try:
-                proc.stdin.close()  # the helper closes soffice when its input ends
-                proc.wait(timeout=30)
-                return
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (OSError, AttributeError):
-            proc.kill()
-        proc.wait()
-
-    def close(self) -> None:
-        with self.lock:
-            self._stop()
+        return None if "error" in answer or "pages" not in answer else answer
 
 
-_helper = _Helper()
-atexit.register(_helper.close)
+def _kill_server(path: Path) -> None:
+    try:
+        os.killpg(int(path.with_suffix(".pid").read_text()), signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+
+
+_client = _Client()
 
 
 def close() -> None:
-    """Stop LibreOffice now (it is also stopped at exit)."""
-    _helper.close()
+    """End the build's layout server (and its soffice), if this process started the build."""
+    if os.environ.get(SESSION_ENV) != str(os.getpid()):
+        return
+    path = _Client.socket_path()
+    if path.exists():
+        try:
+            _Client._exchange(path, {"quit": True}, 30)
+            deadline = time.monotonic() + 15  # it closes soffice, then its socket
+            while path.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        except (OSError, ValueError):
+            _kill_server(path)
+        path.unlink(missing_ok=True)
+    if _client.server is not None:
+        try:
+            _client.server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            _kill_server(path)
+        _client.server = None
+    for suffix in (".pid", ".lock"):
+        path.with_suffix(suffix).unlink(missing_ok=True)
+
+
+atexit.register(close)
 
 
 def _cache_dir() -> Path:
@@ -161,12 +202,10 @@ def layout(docx: bytes, bookmarks: list[str]) -> dict | None:
         return json.loads(cached.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
-    if not _helper.available():
-        return None
     with tempfile.TemporaryDirectory(prefix="docgen-layout-") as tmp:
         path = Path(tmp) / "document.docx"
         path.write_bytes(docx)
-        answer = _helper.ask({"docx": str(path), "bookmarks": bookmarks})
+        answer = _client.ask({"docx": str(path), "bookmarks": bookmarks})
     if answer is None:
         return None
     result = {"pages": {k: int(v) for k, v in answer["pages"].items()},

@@ -1,24 +1,29 @@
-"""LibreOffice layout helper: one headless soffice, many DOCX files.
+"""LibreOffice layout server: one headless soffice for every DOCX of a build.
 
-Run by :mod:`docgen.docx.layout` with a Python that can ``import uno`` (Debian's
-python3 with python3-uno), never imported by docgen itself. It reads one JSON
-request per line on stdin and answers one JSON line on stdout:
+Started by :mod:`docgen.docx.layout` with a Python that can ``import uno`` (Debian's
+python3 with python3-uno), never imported by docgen itself. It listens on a Unix
+socket; each connection carries one JSON request line and gets one JSON answer line:
 
-    {"docx": "/abs/path.docx", "bookmarks": ["SEC_intro", ...]}
-    -> {"pages": {"SEC_intro": 3, ...}, "page_count": 39}
+    {"docx": "/abs/path.docx", "bookmarks": ["_Toc000001", ...]}
+    -> {"pages": {"_Toc000001": 3, ...}, "page_count": 39}
     -> {"error": "what went wrong"}
+    {"quit": true} -> {"ok": true}, and the server ends
 
-soffice runs with a private profile (-env:UserInstallation) and is started once, on
-the first request; it is terminated when stdin closes (the build ends or dies).
+Connections are served one at a time, so one soffice (private profile, started on the
+first request) lays out one document at a time for all of a build's worker processes.
+The server ends on "quit" (the build's end), when the build's process is gone, or after
+some idle time, and closes soffice.
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -92,26 +97,107 @@ class Office:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def main() -> int:
-    office = None
+# One document laid out in more than this means soffice hangs: the server ends (the
+# waiting clients go on without page numbers).
+DOCUMENT_TIMEOUT_S = 600
+
+
+def _give_up(office) -> None:
+    if office is not None:
+        office.proc.kill()
+    os._exit(3)
+
+
+def _alive(pid: int) -> bool:
     try:
-        for line in sys.stdin:
-            if not line.strip():
-                continue
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_line(conn) -> bytes:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def serve(path: str, session: int, idle: float) -> None:
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(64)
+    srv.settimeout(1.0)
+    office, last = None, time.monotonic()
+    try:
+        while True:
             try:
-                req = json.loads(line)
-                if office is None:
-                    office = Office()
-                answer = office.pages(req["docx"], list(req.get("bookmarks", [])))
-            except Exception as exc:  # reported to the client, which falls back
-                answer = {"error": f"{type(exc).__name__}: {exc}"}
-            sys.stdout.write(json.dumps(answer) + "\n")
-            sys.stdout.flush()
+                conn, _ = srv.accept()
+            except socket.timeout:
+                if time.monotonic() - last > idle or not _alive(session):
+                    return
+                continue
+            with conn:
+                conn.settimeout(None)
+                try:
+                    req = json.loads(_read_line(conn) or b"{}")
+                except ValueError:
+                    req = {}
+                if req.get("quit"):
+                    conn.sendall(b'{"ok": true}\n')
+                    return
+                if req.get("ping"):
+                    conn.sendall(b'{"ok": true}\n')
+                    continue
+                # A hung soffice must not keep the build's other processes waiting.
+                watchdog = threading.Timer(DOCUMENT_TIMEOUT_S, _give_up, args=(office,))
+                watchdog.daemon = True
+                watchdog.start()
+                try:
+                    if office is None:
+                        office = Office()
+                        watchdog.cancel()
+                        watchdog = threading.Timer(DOCUMENT_TIMEOUT_S, _give_up, args=(office,))
+                        watchdog.daemon = True
+                        watchdog.start()
+                    answer = office.pages(req["docx"], list(req.get("bookmarks", [])))
+                except Exception as exc:  # reported to the client, which goes on without pages
+                    answer = {"error": f"{type(exc).__name__}: {exc}"}
+                    if office is not None and office.proc.poll() is not None:
+                        office = None  # soffice died: a new one for the next request
+                finally:
+                    watchdog.cancel()
+                try:
+                    conn.sendall((json.dumps(answer) + "\n").encode("utf-8"))
+                except OSError:
+                    pass
+            last = time.monotonic()
     finally:
         if office is not None:
             office.close()
+        srv.close()
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--serve", required=True, help="Unix socket path")
+    ap.add_argument("--session", type=int, required=True, help="pid of the build: end when it is gone")
+    ap.add_argument("--idle", type=float, default=60.0, help="end after this many idle seconds")
+    args = ap.parse_args(argv)
+    serve(args.serve, args.session, args.idle)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -21,6 +21,7 @@ from docgen.docmeta import DocMeta
 
 from . import layout
 from .fonts import document_faces, embed_fonts, embed_fonts_setting, has_khmer
+from .notes import endnote_settings, fix_notes
 from .ooxml import CT_NS, REL_NS, W_NS, child, parse, serialize, w
 from .reference import page_geometry, section_properties
 from .tracking import track_changes_settings
@@ -138,8 +139,8 @@ def fit_tables(body, style: dict) -> None:
     is scaled to the section's text width; the column proportions stay. Tables with
     many columns (the results matrix) also get the small text size.
     """
-    # A wide table's text: a step below the table size (9.5 -> 8 pt).
-    small = style["sizes"].get("table_wide") or round(style["sizes"]["table"] * 0.85 * 2) / 2
+    # A wide table's text: style.yaml's matrix size, else a step below the table size.
+    small = style["sizes"].get("matrix") or round(style["sizes"]["table"] * 0.85 * 2) / 2
     for tbl, sect in _section_of_tables(body):
         tbl_w = tbl.find(f"{w('tblPr')}/{w('tblW')}")
         if tbl_w is None or tbl_w.get(w("type")) != "pct":
@@ -454,6 +455,7 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     check_bookmarks(doc)
     fix_table_headers(doc)
     renumber_revisions(doc)
+    footnote_count, endnote_count = fix_notes(doc, parts)
     restyle_paired_headings(doc)
     anchor_toc_targets(doc)
     cover_first_page(body)
@@ -472,6 +474,10 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
         parts["word/numbering.xml"] = serialize(numbering)
     embed_fonts(parts, document_faces(style, has_khmer(parts["word/document.xml"])))
     edit_settings_fonts(parts)
+    if endnote_count:
+        settings = parse(parts["word/settings.xml"])
+        endnote_settings(settings, footnote_count + 1)
+        parts["word/settings.xml"] = serialize(settings)
     parts["docProps/app.xml"] = app_xml(None)
     # The TOC's page numbers come from a layout of this very package (placeholders in
     # the TOC, fonts embedded), so they are the pages LibreOffice shows.

@@ -150,6 +150,8 @@ def page_geometry(style: dict) -> dict[str, int]:
         "top": _twips_from_mm(m["top"]), "bottom": _twips_from_mm(m["bottom"]),
         "left": _twips_from_mm(m["left"]), "right": _twips_from_mm(m["right"]),
         "header": 567, "footer": 567,  # 10 mm from the edge
+        # landscape sections (the results matrix), as in the PDF
+        **{f"landscape_{k}": _twips_from_mm(v) for k, v in (style["page"].get("landscape_margins") or m).items()},
     }
 
 
@@ -347,6 +349,12 @@ def edit_styles(root, style: dict, lang: str) -> None:
     child(child(kingdom, "pPr", replace=False), "spacing",
           {"before": "0", "after": "0", "line": _line(lines["khmer"]), "lineRule": "auto"})
 
+    # Footnotes and endnotes (the citations): small, tight, as in the PDF.
+    note = _style(root, "FootnoteText", "Footnote Text", based_on="Normal", custom=False)
+    child(child(note, "pPr", replace=False), "spacing",
+          {"before": "0", "after": "0", "line": _line(heading_line), "lineRule": "auto"})
+    _size(child(note, "rPr", replace=False), size["small"])
+
     cap = _style(root, "Caption", "Caption", based_on="Normal", custom=False)
     cap_r = child(cap, "rPr", replace=False)
     child(cap_r, "i")
@@ -501,8 +509,9 @@ def section_properties(geometry: dict[str, int], *, landscape: bool = False):
     if landscape:
         size = {"w": height, "h": width, "orient": "landscape"}
     child(sect, "pgSz", size)
-    child(sect, "pgMar", {k: geometry[k] for k in ("top", "right", "bottom", "left",
-                                                   "header", "footer")} | {"gutter": 0})
+    margins = {k: geometry.get(f"landscape_{k}", geometry[k]) if landscape else geometry[k]
+               for k in ("top", "right", "bottom", "left")}
+    child(sect, "pgMar", margins | {"header": geometry["header"], "footer": geometry["footer"], "gutter": 0})
     return sect
 
 

@@ -103,3 +103,10 @@ def markdown_to_json(markdown: str) -> str:
             with _lock:
                 _cache.pop(markdown, None)
     return fut.result()
+
+
+def forget() -> None:
+    """Drop the cached ASTs (a worker process does, between documents: a large plan's AST
+    takes hundreds of megabytes)."""
+    with _lock:
+        _cache.clear()

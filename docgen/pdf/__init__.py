@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Optional
 
 from ..diagnostics import DocgenError
+from ..cache import cached, digest
 from ..docmeta import DocMeta
 from ..fsutil import atomic_write_bytes
 from ..markdown.reader import markdown_to_json
 from ..pandoc import run_pandoc
 from .fonts import FORCE_ENV, FontSet, font_set
 from .template import build_template
-from .textlayer import fix_khmer_text
+from .textlayer import TEXTLAYER_VERSION, fix_khmer_text
 from .typst_ast import TypstTransform
 
 __all__ = ["write_pdf", "to_typst"]
@@ -112,5 +113,6 @@ def write_pdf(markdown: str, out_path: Path, meta: DocMeta, *, resource_dir: Opt
     """Write ``markdown`` (a Pandoc Markdown body) as a PDF at ``out_path``, atomically."""
     if meta.lang not in LANGS:
         raise DocgenError(f"write_pdf: unknown language variant '{meta.lang}' (one of {', '.join(LANGS)})")
-    pdf = fix_khmer_text(compile_typst(to_typst(markdown, meta), meta, resource_dir))
+    pdf = compile_typst(to_typst(markdown, meta), meta, resource_dir)
+    pdf = cached("khmer-text", digest(TEXTLAYER_VERSION, pdf), lambda: fix_khmer_text(pdf))
     atomic_write_bytes(Path(out_path), pdf, "PDF")

@@ -41,6 +41,8 @@ def build_template(style: dict, fonts: FontSet, khmer_first: bool) -> str:
         "LATIN_KM_HEADING_FONTS": _fonts(fonts.heading(False)),
         "PAPER": json.dumps(page["size"].lower()),
         "MARGINS": f"(top: {m['top']}mm, bottom: {m['bottom']}mm, left: {m['left']}mm, right: {m['right']}mm)",
+        "LANDSCAPE_MARGINS": "(top: {top}mm, bottom: {bottom}mm, left: {left}mm, right: {right}mm)".format(
+            **(page.get("landscape_margins") or m)),
         "TEXT": _colour(col["text"]), "HEADING": _colour(col["heading"]), "ACCENT": _colour(col["accent"]),
         "PROPOSAL": _colour(col.get("proposal", col["accent"])),
         "HEADER_FILL": _colour(col["table_header_fill"]), "BORDER": _colour(col["table_border"]),
@@ -114,7 +116,7 @@ _TEMPLATE = r"""
 // body font here would override the heading and title fonts (Muol Light) of Khmer spans.
 #let docgen-km-inline(body) = text(lang: "km", body)
 // Landscape pages hold wide tables: narrower margins, so the matrix gets more rows per page.
-#let docgen-landscape(body) = page(flipped: true, margin: (top: 16mm, bottom: 14mm, left: 15mm, right: 15mm), body)
+#let docgen-landscape(body) = page(flipped: true, margin: @LANDSCAPE_MARGINS@, body)
 // The results matrix: small text, a row never split across pages, the header repeated.
 #let docgen-matrix(body) = {
   set text(size: @MATRIX@)

@@ -1,35 +1,31 @@
 """Khmer text that extracts as it reads: the last stage of the PDF backend.
 
-Typst gives each glyph the text of the whole cluster it first appeared in (its
-ToUnicode entry) and writes a cluster's true text only as ``/ActualText`` marked
-content, which poppler, pdfium and MuPDF honour partly or not at all; a cluster drawn
-in pieces (a vowel sign raised or lowered is its own text run) repeats its text. So
-copying, searching or extracting Khmer gave doubled and reordered clusters.
+Typst gives each glyph the text of the whole cluster it first appeared in (its ToUnicode
+entry) and writes a cluster's true text only as ``/ActualText`` marked content, which
+poppler, pdfium and MuPDF each honour differently; a cluster drawn in pieces (a vowel
+sign raised or lowered is a text run of its own) repeats its text. Copying, searching
+or extracting Khmer gave doubled and reordered clusters.
 
-:func:`fix_khmer_text` keeps every visible glyph where it is but makes it carry no
-text, and lays the true text over it once, in invisible glyphs (text render mode 3) of
-a glyphless font whose codes are the Unicode code points -- the way OCR tools make a
-scanned page searchable (OCRmyPDF, Tesseract):
+:func:`fix_khmer_text` keeps every visible glyph where it is but makes it carry no text,
+and lays the true text over it once, in invisible glyphs (text render mode 3) of a
+glyphless font whose codes are the Unicode code points, as OCR tools make scanned pages
+searchable (OCRmyPDF, Tesseract). It works from the PDF alone:
 
 * The *run* is the unit: the glyphs one text object shows in one font inside one
-  marked-content sequence (with Typst, a word box). A run whose text has Khmer in it
-  is rewritten; every other run (Latin, digits, spaces) is left byte for byte.
-* Silencing: the run's glyphs switch to a twin of their font (same font program and
-  widths, a ToUnicode mapping every code to U+0000) inside ``/ActualText <FEFF0000>``
-  spans. poppler and MuPDF take the span's text (nothing); pdfium skips a text object
-  whose ActualText is unprintable but encodable in its font, which the twin makes it.
-  Typst's own ActualText spans in the run get the same empty text.
-* The text: each cluster (an ActualText span, or a glyph outside one) contributes its
-  text once; a piece of a cluster drawn again over the same place (same text, no
-  width of its own, inside the earlier piece) contributes nothing.
-* The layer: for each cluster, its text in the glyphless font at the cluster's origin,
-  horizontally scaled (``Tz``) to the cluster's advance, inside the run's own
-  marked-content sequence, so word and line boxes match the visible text and the
-  structure tree (MCIDs) is untouched.
+  marked-content sequence (with Typst, a word box). A run with Khmer in its text is
+  rewritten; every other run (Latin, digits, spaces) is left byte for byte.
+* Its text: each cluster (an ActualText span, or a glyph outside one) gives its text
+  once; a piece of a cluster drawn again (same text, close by, with no width of its own
+  or off the baseline) gives nothing. U+200B, the Typst source's line-break hint, is
+  left out.
+* The layer: the run's text in the glyphless font from the run's origin to its end
+  (``Tz`` fits it), inside the run's own marked-content sequence, before its glyphs;
+  the structure tree (MCIDs) is untouched.
+* Silencing: the glyphs switch to a twin of their font (same program, widths, encoding;
+  every code mapped to U+0000) inside two spans, see ``_SILENT_OPEN``.
 
-The page content is scanned with one regular expression per operation (faster than a
-full parse; a page with anything it does not recognise, such as an inline image, is left
-unchanged). The result is deterministic: same input bytes, same output bytes.
+Pages with content this stage does not read (an inline image, a font it cannot measure)
+are left as they are. Same input bytes, same output bytes.
 """
 from __future__ import annotations
 
@@ -42,7 +38,10 @@ from typing import Optional
 
 from . import glyphless as _glyphless
 
-__all__ = ["fix_khmer_text", "khmer_run_text"]
+__all__ = ["fix_khmer_text", "khmer_run_text", "TEXTLAYER_VERSION"]
+
+# Part of the build cache's key: change it whenever the output for the same input changes.
+TEXTLAYER_VERSION = "textlayer-2"
 
 _KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
 
@@ -187,8 +186,6 @@ class _Span:
     text: str
     dict_at: tuple[int, int]       # byte range of its property dictionary
     open_at: int                   # where its BDC operation starts
-    open_end: int = -1             # and ends
-    close_at: tuple = ()           # byte range of its EMC, if that is in the same text object
     end_at: int = -1               # just after its EMC, if that EMC is in the same text object
     shows: list = field(default_factory=list)
     claimed: bool = False          # its text is already given to a cluster
@@ -230,9 +227,6 @@ class _Show:
     pre_ids: tuple                 # state ids and Tm version before those operations
     pre_tm_version: int
     tm_after: tuple = _IDENTITY
-    ctm: tuple = _IDENTITY
-    fill: bytes = b""
-    paint: int = 0                 # painting operations before it on the page
     origin_along: float = 0.0
     next_ids: Optional[tuple] = None
     next_tm_version: int = -1
@@ -263,7 +257,7 @@ class _PageScan:
         self.spans: list[_Span] = []
         self.marks: list = []          # marked-content stack: a _Span or a serial number
         self.mark_serial = 0
-        self.gs = {"ctm": _IDENTITY, "fill": b"", "font": None, "font_id": 0, "size": 0.0, "tl": 0.0,
+        self.gs = {"ctm": _IDENTITY, "font": None, "font_id": 0, "size": 0.0, "tl": 0.0,
                    "tr": 0.0, "tr_id": 0, "tz": 100.0, "tz_id": 0, "tc": 0.0, "tc_id": 0,
                    "tw": 0.0, "tw_id": 0, "ts": 0.0, "ts_id": 0}
         self.stack: list[dict] = []
@@ -275,7 +269,6 @@ class _PageScan:
         self.run_key = None
         self.op_serial = 0
         self.previous: Optional[_Show] = None
-        self.paint = 0
         self.pre: Optional[tuple] = None   # (offset, state ids, Tm version) of the preamble
 
     def scan(self) -> None:
@@ -323,7 +316,7 @@ class _PageScan:
         if at and b"/MCID" not in operands:
             d = operands.index(b"<<")
             base = m.start(1)
-            span = _Span(_text_string(at.group(1)), (base + d, base + len(operands.rstrip())), base, m.end())
+            span = _Span(_text_string(at.group(1)), (base + d, base + len(operands.rstrip())), base)
             self.spans.append(span)
             self.marks.append(span)
             return
@@ -344,7 +337,6 @@ class _PageScan:
         if isinstance(top, _Span):
             if self.in_bt:
                 top.end_at = m.end()
-                top.close_at = (m.start(2), m.end())
         else:
             self._end_run()
 
@@ -432,12 +424,6 @@ class _PageScan:
 
     def op_TJ(self, m):
         self._show(m, [t for t in _TOKEN.findall(m.group(1)) if t not in (b"[", b"]")])
-
-    def op_paint(self, m):
-        self.paint += 1
-
-    def op_fill(self, m):
-        self.gs["fill_cs" if m.group(2) == b"cs" else "fill"] = m.group(0).strip()
 
     def op_BI(self, m):
         raise _Unsupported("inline image")
@@ -527,9 +513,6 @@ class _PageScan:
                      {k: gs[k] for k in ("tr", "tz", "tc", "tw", "ts")}, state_ids,
                      self.tm_version, self.tlm, tm, pre_at, pre_ids, pre_version)
         show.tm_after = tm_after
-        show.ctm = gs["ctm"]
-        show.fill = gs.get("fill_cs", b"") + b"|" + gs["fill"]
-        show.paint = self.paint
         show.origin_along = e * ux + f * uy
         self.run.shows.append(show)
         if span is not None:
@@ -545,8 +528,6 @@ class _PageScan:
         b"BT": op_BT, b"ET": op_ET, b"Tf": op_Tf, b"Tr": op_Tr, b"Tz": op_Tz, b"Tc": op_Tc,
         b"Tw": op_Tw, b"Ts": op_Ts, b"TL": op_TL, b"Tm": op_Tm, b"Td": op_Td, b"TD": op_TD,
         b"T*": op_Tstar, b"'": op_quote, b'"': op_dquote, b"Tj": op_Tj, b"TJ": op_TJ, b"BI": op_BI,
-        **dict.fromkeys((b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"S", b"s", b"Do", b"sh"), op_paint),
-        **dict.fromkeys((b"cs", b"sc", b"scn", b"g", b"rg", b"k"), op_fill),
     }
 
 
@@ -583,7 +564,12 @@ def _drop_repeated_pieces(shows: list[_Show]) -> None:
     split: Optional[_Cluster] = None    # the last cluster known to be drawn in pieces
     for show in shows:
         for c in show.clusters:
-            if not c.text or c.text.isspace():
+            if not c.text:
+                continue
+            if c.text.isspace():
+                # a piece never follows a space: the same text after one is a new word
+                recent.clear()
+                split = None
                 continue
             dropped = False
             for p in reversed(recent[-3:]):

@@ -254,8 +254,9 @@ class TypstTransform:
         level = heads[0]["c"][0]
         entry = [*self.inlines(heads[0]["c"][2], in_heading=True), {"t": "Str", "c": " / "},
                  *self.inlines(heads[1]["c"][2], in_heading=True)]
-        return [raw_block(f"#docgen-bilingual-heading({level}, ["), {"t": "Plain", "c": entry},
-                raw_block("])["), *left, raw_block("]["), *right, raw_block("]" + label)]
+        # One line, so the entry has no space before or after it (the bookmark shows it as is).
+        opening = {"t": "Plain", "c": [raw_inline(f"#docgen-bilingual-heading({level}, ["), *entry, raw_inline("])[")]}
+        return [opening, *left, raw_block("]["), *right, raw_block("]" + label)]
 
     # --- generic -----------------------------------------------------------------
 

@@ -53,7 +53,9 @@ class CarriedComment:
     def paragraphs(self, lang: str = "en") -> list[str]:
         it = self.item
         head = f"[{self.round} {it.id}] "
-        if it.kind == "comment":
+        if it.edits:  # the reviewer reworded the carried comment: carry their wording on
+            lines = [head + it.edits[-1].text]
+        elif it.kind == "comment":
             lines = [head + it.text]
         elif it.kind == "untracked_edit":
             from .untracked import short_change

@@ -210,7 +210,8 @@ def _splice(old_text: str, fresh: list[FeedbackItem], updated: dict[str, Feedbac
         return None
     if not hasattr(doc, "lc"):
         return None
-    text = old_text if old_text.endswith("\n") else old_text + "\n"
+    eol = "\r\n" if "\r\n" in old_text else "\n"  # a file saved on Windows keeps its line ends
+    text = old_text if old_text.endswith("\n") else old_text + eol
     lines = text.splitlines(keepends=True)
     keys = list(doc.keys())
     seq = doc.get("items")
@@ -277,6 +278,8 @@ def _splice(old_text: str, fresh: list[FeedbackItem], updated: dict[str, Feedbac
         out += lines[pos:start] + new
         pos = end
     out += lines[pos:]
+    if eol != "\n":
+        out = [l if l.endswith(eol) else l[:-1] + eol if l.endswith("\n") else l for l in out]
     return "".join(out)
 
 
@@ -320,7 +323,7 @@ def write_round(path: Path, round_name: str, existing: Optional[FeedbackRound], 
     expected = existing.model_copy(deep=True)
     expected.items = [updated.get(i.id, i) for i in expected.items] + list(fresh)
     want = expected.model_dump(mode="json")
-    old_text = path.read_text(encoding="utf-8")
+    old_text = path.read_bytes().decode("utf-8")  # not read_text: it would turn CRLF into LF
     for make in (_splice, _roundtrip_dump):
         text = make(old_text, fresh, updated)
         if text is not None and _parsed(text) == want:

@@ -38,8 +38,10 @@ _ADDED_LINE = re.compile(r"^(\(was on |\(general comment\)|On: \u201c|\u21b3 |Se
 def main_text(thread_text: str) -> str:
     """The carried comment's own text as the reviewer left it, without the lines carry added."""
     lines = thread_text.split("\n")
-    while len(lines) > 1 and _ADDED_LINE.match(lines[-1].strip()):
-        lines.pop()
+    for i in range(1, len(lines)):
+        if _ADDED_LINE.match(lines[i].strip()):
+            lines = lines[:i]
+            break
     return "\n".join(lines).strip()
 
 
@@ -55,8 +57,14 @@ def apply_thread(item: FeedbackItem, thread: CarriedThread, source_name: str) ->
         new.replies.append(Reply(author=rep.author, date=rep.date, text=rep.text, source_file=source_name,
                                  matched=rep.matched))
     text = main_text(thread.text)
-    known_texts = {_norm(carried_text(item))} | {_norm(e.text) for e in new.edits}
-    if _norm(text) not in known_texts:
+    whole = _norm(thread.text)
+    original = CarriedComment("", item.model_copy(update={"edits": []}), None).paragraphs()[0].split("] ", 1)[1]
+    known_texts = {_norm(original), _norm(carried_text(item))} | {_norm(e.text) for e in new.edits}
+    def carried_as_is(k: str) -> bool:  # the known text, then only the lines carry added
+        rest = whole[len(k):].strip() if k and whole.startswith(k) else None
+        return rest is not None and (not rest or _ADDED_LINE.match(rest) is not None)
+
+    if _norm(text) not in known_texts and not any(carried_as_is(k) for k in known_texts):
         new.edits.append(CommentEdit(text=text, author=thread.author, date=thread.date, source_file=source_name))
     if thread.resolved is True and new.resolved is not True:
         new.resolved = True

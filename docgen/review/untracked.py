@@ -17,6 +17,7 @@ editors may drop, do not count as differences.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 import zipfile
@@ -44,11 +45,10 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Unit:
     pos: int  # the walker's position of the paragraph or row (same counting as docgen.review.extract)
     text: str  # normalised
-    raw: str
 
 
 def _toc_style(p: etree._Element) -> bool:
@@ -84,7 +84,7 @@ def text_units(body: Optional[etree._Element]) -> list[Unit]:
                 raw = "".join(buf)
                 text = normalise(raw)
                 if text and not skip_toc:
-                    units.append(Unit(unit_pos, text, raw.strip()))
+                    units.append(Unit(unit_pos, text))
                 unit_el, buf, skip_toc = None, [], False
             continue
         pos += 1
@@ -178,6 +178,15 @@ def _join(units: list[Unit]) -> str:
     return "\n".join(u.text for u in units)
 
 
+@functools.lru_cache(maxsize=64)
+def _sent(path: Path, mtime_ns: int, size: int) -> tuple[list[Unit], Optional[str], Optional[str]]:
+    """The sent draft's text units and who/when it was saved (read once for all its returned copies)."""
+    sent = open_docx(path)
+    body = sent.document.find(w("body"))
+    _strip_fallbacks(body)
+    return text_units(body), sent.core_property("lastModifiedBy"), sent.core_property("modified")
+
+
 def untracked_edits(parts: DocxParts, ex: Extraction, known: KnownIds, source_name: str,
                     sent_root: Path) -> tuple[list[FeedbackItem], str]:
     """The returned file's untracked edits as items, and a note when they could not be looked for."""
@@ -185,18 +194,16 @@ def untracked_edits(parts: DocxParts, ex: Extraction, known: KnownIds, source_na
     if sent_path is None:
         return [], note
     try:
-        sent = open_docx(sent_path)
+        st = sent_path.stat()
+        old, sent_author, sent_date = _sent(sent_path, st.st_mtime_ns, st.st_size)
     except UnsafeDocx as exc:
         return [], f"cannot read the version sent ({relative(sent_path)}): {exc.message}"
-    sent_body = sent.document.find(w("body"))
-    _strip_fallbacks(sent_body)
-    old = text_units(sent_body)
     new = text_units(parts.document.find(w("body")))
     author = parts.core_property("lastModifiedBy")
-    if author == sent.core_property("lastModifiedBy"):
+    if author == sent_author:
         author = None  # still the ministry the draft was made by: the editor is not known
     date = parts.core_property("modified")
-    if date == sent.core_property("modified"):
+    if date == sent_date:
         date = None
     walker = ex.walker
     counter: dict = {}

@@ -139,12 +139,19 @@ def _baseline(ind) -> str:
     if b is None:
         return ""
     unit = {"percent": " %", "ratio": " (ratio)"}.get(b.unit, "")
-    return f"{b.value:g}{unit}" + (f" ({b.year})" if b.year else "")
+    parts = [f"{b.value:g}{unit}"] if b.value is not None else []
+    parts += [f"{label} {v:g}{unit}" for label, v in (("women", getattr(b, "female", None)),
+                                                        ("men", getattr(b, "male", None))) if v is not None]
+    qualifier = getattr(b, "qualifier", None)
+    text = ", ".join(parts)
+    if qualifier and text:
+        text = f"{qualifier.replace('_', ' ')} {text}"
+    return text + (f" ({b.year})" if b.year else "")
 
 
 def info_columns(kind: str) -> tuple[tuple[str, int], ...]:
     if kind == "results":
-        return (("Action", 11), ("Lead", 14), ("Indicator", 50), ("Baseline", 14))
+        return (("Action", 11), ("Lead", 14), ("Indicator", 50), ("Baseline", 20))
     return (("Lead", 14), ("Action", 60))
 
 
@@ -190,6 +197,7 @@ def write_workbook(plan: Plan, kind: str, by: str, out: Path, rows: list[SheetRo
         for c, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(c)].width = w
         ws.column_dimensions[get_column_letter(len(headers))].hidden = True
+        ws.row_dimensions[1].height = 32
         for n, row in enumerate(groups[g], start=2):
             values = [row.key] + [row.info[h] for h, _ in infos] + [row.values[f.header] for f in fields] + \
                      ["", json.dumps({k: _json_value(v) for k, v in row.values.items()}, ensure_ascii=False,

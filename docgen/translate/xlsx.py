@@ -76,11 +76,11 @@ def row_height(cells: list[tuple[str, float, bool]]) -> float:
     """Points for a row of wrapped cells (text, column width in characters, Khmer?):
     spreadsheets do not grow rows for wrapped text they did not lay out themselves.
     Measured on LibreOffice Calc: about 1.3 characters per width unit (Khmer code points
-    included, their marks take no room), 15 pt a Latin line and 21 pt a Khmer one."""
+    included, their marks take no room; 1.1 for Latin text), 15 pt a Latin line and 21 pt a Khmer one."""
     import math
     height = 15.0
     for text, width, km in cells:
-        per_line = max(1.0, width * 1.3)
+        per_line = max(1.0, width * (1.3 if km else 1.1))
         lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
         height = max(height, lines * (21.0 if km else 15.0))
     return min(409.0, height + 4)
@@ -106,6 +106,7 @@ def write_xlsx(rows: list[Row], out: Path, *, title: str, created: Optional[dt.d
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         letter = get_column_letter(c)
         ws.column_dimensions[letter].width = width
+    ws.row_dimensions[1].height = 32
     for r, row in enumerate(rows, start=2):
         for c, (_h, attr, _w, editable, km) in enumerate(COLUMNS, start=1):
             value = getattr(row, attr)

@@ -3,7 +3,7 @@ terms the plan data adds to the Khmer lexicon (docgen.khmer)."""
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator, Optional
+from typing import Iterator, Optional
 
 from .. import i18n, khmer
 from ..diagnostics import Diagnostic, Severity
@@ -159,9 +159,3 @@ def check_khmer_text(plan: Plan, strict: bool = False) -> list[Diagnostic]:
 def use_plan_lexicon(plan: Plan) -> None:
     """Give Khmer segmentation the plan's own words (and plan_data/khmer_words.txt)."""
     khmer.use_terms(lexicon_terms(plan), plan.root)
-
-
-def all_texts(plan: Plan) -> Iterable[str]:
-    for rec in _records(plan):
-        for _, text in _texts(rec, ()):
-            yield text
