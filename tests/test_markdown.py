@@ -309,8 +309,7 @@ def test_bilingual_pairs_every_heading_and_action(mini, nap_ast):
     all_divs = divs(doc)
     for aid in (a.id for a in mini.actions):
         content = next(c for i, _, _, c in all_divs if i == aid)
-        # every part of the action (text with its citation note, facts, each indicator) is an
-        # English/Khmer pair
+        # every part of the action (text with its citation footnote, facts, each indicator) is an English/Khmer pair
         a = mini.action[aid]
         assert len(content) == 2 + len(a.indicators)
         assert all(part["t"] == "Div" and "bilingual" in part["c"][0][1] for part in content)

@@ -212,7 +212,7 @@ def test_secretariat_notes_are_word_comments_on_their_passage(built, plan, tmp_p
     # with the carried comments kept, each note comes back anchored where it was put
     kept = harvest_file(docx, known_ids_from_plan(plan), keep_carried=True).items
     anchors = {i.anchor.id for i in kept if i.reviewer.name == "NAP-WPS Secretariat"}
-    assert {"PROT_06", "SEC_method", "SEC_context"} <= anchors
+    assert {"PROT_06", "PROT_03", "PREV_02"} <= anchors
 
 
 def test_status_counts_match_the_data(capsys, plan):
