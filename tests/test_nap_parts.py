@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from docgen.build import build
 from docgen.cli import main
 from docgen.status import all_indicators, live_actions, readiness
 
@@ -29,11 +28,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("all")
-    paths = build(ROOT / "plan_data", ["nap", "tor", "consultations"], list(LANGS), ["docx", "pdf"], out,
-                  log=lambda *_: None)
-    return {p.name: p for p in paths}
+def built(built_all):
+    return built_all  # every document, language and format, built once per session
 
 
 def parts(docx: Path) -> dict[str, bytes]:
