@@ -74,8 +74,33 @@ def _good_edits(plan, n: int, section: str = "actions") -> list[tuple[str, str]]
 # --- migration ---------------------------------------------------------------------
 
 
+def _unmigrated(folder):
+    """The data as it was written before the status field: km_draft, no English hashes."""
+    for p in folder.rglob("*.yaml"):
+        lines, text_indent = [], None  # the indentation of the en/km keys of the text being read
+        for line in p.read_text(encoding="utf-8").splitlines(keepends=True):
+            if re.fullmatch(r"\s*en_hash: '?[0-9a-f]{12}'?\n?", line):
+                continue
+            indent = len(line) - len(line.lstrip(" -"))
+            if line.strip() and not line.lstrip().startswith("#"):
+                if re.match(r"\s*(- )?(en|km):", line):
+                    text_indent = indent
+                elif text_indent is not None and indent < text_indent:
+                    text_indent = None
+                if indent == text_indent and re.match(r"\s*status: (draft|reviewed)\s*$", line):
+                    line = line.replace("status: draft", "km_draft: true").replace("status: reviewed", "km_draft: false")
+                # a text written in flow style: {en: ..., km: ..., status: draft, en_hash: ...}
+                line = re.sub(r", en_hash: '?[0-9a-f]{12}'?", "", line)
+                line = re.sub(r"(\{en: .*), status: draft", r"\1, km_draft: true", line)
+                line = re.sub(r"(\{en: .*), status: reviewed", r"\1, km_draft: false", line)
+            lines.append(line)
+        p.write_text("".join(lines), encoding="utf-8")
+
+
 def test_migration_rewrites_km_draft_keeps_comments_and_reruns_as_noop(plan_copy):
+    _unmigrated(plan_copy)
     before = {p: p.read_text(encoding="utf-8") for p in plan_copy.rglob("*.yaml")}
+    assert sum("km_draft: true" in t for t in before.values()) > 10
     first = migrate(plan_copy)
     after = {p: p.read_text(encoding="utf-8") for p in plan_copy.rglob("*.yaml")}
     for p, text in after.items():
