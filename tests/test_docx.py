@@ -531,7 +531,8 @@ def test_tables_fill_the_text_width_of_their_section(tmp_path):
     from docgen.docx.reference import page_geometry
 
     g = page_geometry(STYLE)
-    portrait_w, landscape_w = g["w"] - g["left"] - g["right"], g["h"] - g["left"] - g["right"]
+    portrait_w = g["w"] - g["left"] - g["right"]
+    landscape_w = g["h"] - g["landscape_left"] - g["landscape_right"]  # landscape pages have their own margins
     wide = "| " + " | ".join(f"H{i}" for i in range(9)) + " |\n|" + "|".join(["---"] * 9) + "|\n" \
         + "| " + " | ".join(f"cell{i}" for i in range(9)) + " |\n"
     md = ("::: {.bilingual}\n::: {lang=en}\n# Heading {#H_a}\n:::\n\n::: {lang=km}\n# ក {#H_a_km .unnumbered}\n"
@@ -550,7 +551,7 @@ def test_tables_fill_the_text_width_of_their_section(tmp_path):
     assert bi_cols[1] > bi_cols[0]
     # many columns: small text on every run; two columns: the table style's size
     sizes = {r.find("w:rPr/w:sz", NS).get(f"{{{W}}}val") for r in matrix.iter(f"{{{W}}}r")}
-    assert sizes == {"16"}
+    assert sizes == {str(round(2 * STYLE["sizes"]["matrix"]))}  # style.yaml's matrix size, in half-points
     assert all(r.find("w:rPr/w:sz", NS) is None for r in small.iter(f"{{{W}}}r"))
     # a data table right after a bilingual heading is kept apart (not joined, so its
     # header row repeats), and the heading row keeps with it
