@@ -129,12 +129,15 @@ def test_migration_rewrites_km_draft_keeps_comments_and_reruns_as_noop(plan_copy
 def test_old_key_gets_a_clear_message(data):
     f = data / "plan.yaml"
     text = f.read_text(encoding="utf-8")
-    f.write_text(text.replace("status: draft", "km_draft: true", 1), encoding="utf-8")
+    # a text's status (the first one after a km: line), not the plan's own metadata.status
+    text_status = re.compile(r"(\n(\s+)km: [^\n]*\n)\2status: draft")
+    assert text_status.search(text)
+    f.write_text(text_status.sub(r"\1\2km_draft: true", text, count=1), encoding="utf-8")
     plan, diags = load_plan(data)
     legacy = [d for d in diags if d.code == "km-draft-key"]
     assert plan is not None and len(legacy) == 1
     assert "docgen translate migrate" in legacy[0].hint and legacy[0].file.endswith("plan.yaml")
-    f.write_text(text.replace("status: draft", "km_draft: true\n    status: draft", 1), encoding="utf-8")
+    f.write_text(text_status.sub(r"\1\2km_draft: true\n\2status: draft", text, count=1), encoding="utf-8")
     plan, diags = load_plan(data)
     assert plan is None
     assert any("'km_draft' and 'status' are both set" in d.message for d in diags)
