@@ -1,11 +1,11 @@
 """``docgen sheets export | import``."""
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, DocgenError, relative
+from ..translate.cli import date_option
 from .worksheets import GROUPINGS, KINDS
 
 
@@ -31,13 +31,7 @@ def export(args) -> int:
 def import_(args) -> int:
     from .importer import import_sheets, print_report
 
-    date = None
-    if args.date:
-        try:
-            date = dt.date.fromisoformat(args.date)
-        except ValueError:
-            raise DocgenError([Diagnostic("--date", None, None, "", f"'{args.date}' is not a date",
-                                          hint="write it as YYYY-MM-DD")]) from None
+    date = date_option(args.date)
     report = import_sheets(args.data, args.files, args.kind, by=args.by, date=date, dry_run=args.dry_run)
     print_report(report, sys.stdout)
     return 1 if report.failed else 0

@@ -43,16 +43,21 @@ def export(args) -> int:
     return 0
 
 
+def date_option(text):
+    """The --date of an import (YYYY-MM-DD), or None; a bad one is a diagnostic, not a usage error."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise DocgenError([Diagnostic("--date", None, None, "", f"'{text}' is not a date",
+                                      hint="write it as YYYY-MM-DD")]) from None
+
+
 def import_(args) -> int:
     from .importer import import_files, print_report
 
-    date = None
-    if args.date:
-        try:
-            date = dt.date.fromisoformat(args.date)
-        except ValueError:
-            raise DocgenError([Diagnostic("--date", None, None, "", f"'{args.date}' is not a date",
-                                          hint="write it as YYYY-MM-DD")]) from None
+    date = date_option(args.date)
     report = import_files(args.data, args.files, accept_stale=args.accept_stale, translator=args.translator,
                           date=date, dry_run=args.dry_run)
     print_report(report, sys.stdout)
