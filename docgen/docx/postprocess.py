@@ -80,6 +80,39 @@ def page_breaks_before(body) -> None:
             para.getparent().remove(para)
 
 
+def _is_section_break(el) -> bool:
+    return el is not None and el.tag == w("p") and el.find(f"{w('pPr')}/{w('sectPr')}") is not None
+
+
+def _drop_empty_sections(body) -> None:
+    """Two landscape blocks in a row (the matrix, then the results framework) leave a
+    portrait section holding only its own break paragraph between them: a blank page."""
+    for para in list(body.findall(w("p"))):
+        if not _is_section_break(para) or "".join(para.itertext()).strip():
+            continue
+        prev = para.getprevious()
+        while prev is not None and prev.tag in (w("bookmarkStart"), w("bookmarkEnd")):
+            prev = prev.getprevious()
+        if prev is not None and _is_section_break(prev):
+            body.remove(para)
+
+
+def _shrink_section_mark(para) -> None:
+    """The empty paragraph that carries a section break (it must follow a table, which
+    cannot hold one) still takes a line: a full page spills it onto a page of its own.
+    One point high, it fits under any table."""
+    if "".join(para.itertext()).strip():
+        return
+    ppr = child(para, "pPr", replace=False)
+    for name in ("spacing", "rPr", "keepNext", "pageBreakBefore"):
+        for old in ppr.findall(w(name)):
+            ppr.remove(old)
+    child(ppr, "spacing", {"before": "0", "after": "0", "line": "20", "lineRule": "exact"})
+    rpr = child(ppr, "rPr")
+    for name in ("sz", "szCs"):
+        child(rpr, name, {"val": "2"})
+
+
 def fix_sections(body, style: dict) -> None:
     geometry = page_geometry(style)
     final = body.find(w("sectPr"))
@@ -91,6 +124,10 @@ def fix_sections(body, style: dict) -> None:
     for para in list(body.findall(w("p"))):
         if para.find(f"{w('pPr')}/{w('sectPr')}") is not None:
             _drop_page_breaks_around(body, para)
+    _drop_empty_sections(body)
+    for para in body.findall(w("p")):
+        if para.find(f"{w('pPr')}/{w('sectPr')}") is not None:
+            _shrink_section_mark(para)
     # A landscape block at the very end would leave an empty portrait section (a blank
     # page): make the final section itself landscape instead.
     tail = [el for el in body if el is not final and not _is_bookmark_end_only(el)]
