@@ -343,6 +343,75 @@ def test_cover_page_rendered_without_header_or_page_number(lo_pdfs, key):
     assert re.search(r"(Page|ទំព័រ)\s*\S+\s*(of|នៃ)", second)
 
 
+def _effective(styles, para, tag: str):
+    """A paragraph property as Word resolves it: direct, then the style chain."""
+    direct = para.find(f"{W}pPr/{W}{tag}")
+    if direct is not None:
+        return direct
+    sid = (para.xpath("w:pPr/w:pStyle/@w:val", namespaces=NS) or ["Normal"])[0]
+    while sid:
+        st = styles.xpath(f"w:style[@w:styleId='{sid}']", namespaces=NS)
+        if not st:
+            return None
+        found = st[0].find(f"{W}pPr/{W}{tag}") if tag in ("jc", "spacing") else st[0].find(f".//{W}{tag}")
+        if found is not None:
+            return found
+        sid = (st[0].xpath("w:basedOn/@w:val", namespaces=NS) or [None])[0]
+    return None
+
+
+@pytest.mark.parametrize("key", [("NAP-WPS", "en"), ("NAP-WPS", "km"), ("NAP-WPS", "en-km"), ("ToR", "km")])
+def test_cover_kingdom_centred_ministry_top_left_under_it(built, key):
+    """As in official Cambodian documents (and the PDF cover): the kingdom heading centred
+    at the top, the issuing ministry under it at the left, in the heading face."""
+    docx = built[(*key, "docx")]
+    doc, styles = xml(docx, "word/document.xml"), xml(docx, "word/styles.xml")
+    cover = []
+    for p in doc.iter(f"{W}p"):
+        if p.find(f"{W}pPr/{W}pStyle") is not None and p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "TOCHeading":
+            break
+        cover.append(p)
+    style_of = [(p.xpath("w:pPr/w:pStyle/@w:val", namespaces=NS) or [""])[0] for p in cover]
+    kingdom = [p for p, s in zip(cover, style_of) if s == "CoverKingdom"]
+    ministry = [p for p, s in zip(cover, style_of) if s == "CoverMinistry"]
+    assert len(kingdom) == (4 if key[1] == "en-km" else 2)
+    assert len(ministry) == (2 if key[1] == "en-km" else 1)
+    assert style_of.index("CoverMinistry") == style_of.index("CoverKingdom") + len(kingdom)  # right under it
+    assert style_of.index("Title") > style_of.index("CoverMinistry")
+    assert {_effective(styles, p, "jc").get(f"{W}val") for p in kingdom} == {"center"}
+    assert {_effective(styles, p, "jc").get(f"{W}val") for p in ministry} == {"left"}
+    assert _effective(styles, cover[style_of.index("Title")], "jc").get(f"{W}val") == "center"
+    fonts = _effective(styles, ministry[0], "rFonts")
+    assert fonts.get(f"{W}cs") == STYLE["fonts"]["khmer"]["heading"]
+    assert fonts.get(f"{W}ascii") == STYLE["fonts"]["latin"]["heading"]
+    # The title sits lower on the page than the heading block, as in the PDF.
+    assert int(_effective(styles, cover[style_of.index("Title")], "spacing").get(f"{W}before")) >= 400
+
+
+@pytest.mark.parametrize("key", [("NAP-WPS", "en"), ("NAP-WPS", "km"), ("NAP-WPS", "en-km"), ("ToR", "km")])
+def test_cover_rendered_with_the_ministry_at_the_top_left(lo_pdfs, key):
+    from docgen.docx.reference import page_geometry
+
+    pdf = lo_pdfs[(*key, "docx")]
+    bbox = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    height = float(re.search(r'height="([\d.]+)"', bbox).group(1))
+    words = [(float(a), float(b), float(c), t) for a, b, c, t in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', bbox)]
+    left = page_geometry(STYLE)["left"] / 20
+    top = [w for w in words if w[1] < height * 0.3]
+    at_margin = [w for w in top if abs(w[0] - left) < 3]
+    assert at_margin, top[:8]  # the ministry line starts at the left margin
+    first_line = min(w[1] for w in top)
+    centred = [w for w in top if w[1] - first_line < 3]  # the kingdom heading's first line
+    assert all(w[0] > left + 50 for w in centred), centred
+    assert min(w[1] for w in at_margin) > first_line + 10  # under the kingdom heading
+    if key[1] != "km":
+        ministry = next(w for w in words if w[3] == "Ministry")
+        kingdom = next(w for w in words if w[3] == "Kingdom")
+        assert abs(ministry[0] - left) < 3 and ministry[1] > kingdom[1] and kingdom[0] > left + 50
+
+
 # --------------------------------------------------------------------------- matrix
 @pytest.mark.parametrize("lang", NAP)
 def test_matrix_columns_fit_their_words_header_repeats_rows_whole(built, lang):

@@ -76,7 +76,7 @@ end
 -- Cover parts (templates/_cover.md.j2) -> paragraph styles of the reference.docx.
 local DOCX_COVER_STYLES = {
   title = 'Title', subtitle = 'Subtitle', kingdom = 'Cover Kingdom',
-  ministry = 'Cover Text', status = 'Cover Text', supported = 'Cover Text',
+  ministry = 'Cover Ministry', status = 'Cover Status', supported = 'Cover Text',
 }
 
 local function docx_cover_style(classes, default)
