@@ -25,7 +25,7 @@ from .notes import endnote_settings, fix_notes
 from .ooxml import CT_NS, REL_NS, W_NS, child, parse, serialize, w
 from .reference import page_geometry, section_properties
 from .tracking import track_changes_settings
-from .tables import fit_columns
+from .tables import CONTENT_FIT_COLUMNS, fit_columns
 from .toc import anchor_toc_targets, fill_toc, restyle_paired_headings, toc_bookmarks
 from .zipio import write_zip
 
@@ -140,8 +140,6 @@ def fix_sections(body, style: dict) -> None:
 
 # Tables with at least this many columns (the landscape matrix) get smaller text.
 WIDE_TABLE_COLUMNS = 7
-# ... and from this many, column widths from their content (docgen/docx/tables.py).
-CONTENT_FIT_COLUMNS = 4
 
 
 def _section_of_tables(body):

@@ -1,0 +1,108 @@
+"""Column widths of the PDF's data tables from their content (pandoc's AST).
+
+pandoc gives a pipe table the proportions of its dashes, which cannot know that a
+Khmer header word (អ្នកទទួលខុសត្រូវ) or a place name (រាជធានីភ្នំពេញ) is wider than its
+column: Typst then breaks the word box inside the word, or lets it overflow into the
+next cell. The same measure as the DOCX's tables (docgen.docx.tables) sets each
+column to at least its widest word and shares the rest by the text each holds.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..docx.reference import load_style, page_geometry
+from ..docx.tables import CONTENT_FIT_COLUMNS, content_widths
+
+Node = dict[str, Any]
+
+# The template's table inset (4pt a side) and stroke (0.5pt).
+CELL_MARGINS_PT = 2 * 4 + 0.5
+# The bilingual grid's gutter: 1.4em of body text.
+BILINGUAL_GUTTER_EM = 1.4
+
+
+def text_widths(style: dict | None = None) -> dict[str, float]:
+    """The text width of a portrait and of a landscape page, in points."""
+    geo = page_geometry(style or load_style())
+    return {"portrait": (geo["w"] - geo["left"] - geo["right"]) / 20,
+            "landscape": (geo["h"] - geo.get("landscape_left", geo["left"])
+                          - geo.get("landscape_right", geo["right"])) / 20}
+
+
+def _inline_text(items: list[Node], bold: bool, out: list[tuple[str, bool]]) -> None:
+    """Append the text of ``items`` to the last paragraph of ``out``; a line break starts
+    a new one."""
+    for node in items:
+        t, c = node.get("t"), node.get("c")
+        if t == "Str":
+            text, was_bold = out[-1]
+            out[-1] = (text + c, was_bold and bold if text.strip() else bold)
+        elif t in ("Space", "SoftBreak"):
+            out[-1] = (out[-1][0] + " ", out[-1][1])
+        elif t == "LineBreak":
+            out.append(("", bold))
+        elif t == "Strong":
+            _inline_text(c, True, out)
+        elif t in ("Emph", "Underline", "Strikeout", "Superscript", "Subscript", "SmallCaps"):
+            _inline_text(c, bold, out)
+        elif t in ("Span", "Link", "Quoted", "Cite"):
+            if t == "Span" and "linebreak" in c[0][1]:
+                out.append(("", bold))
+            else:
+                _inline_text(c[1], bold, out)
+        elif t == "Code":
+            out[-1] = (out[-1][0] + c[1], out[-1][1])
+        # Notes (a footnote's mark is one character), raw inlines, images: no width here.
+
+
+def cell_paragraphs(blocks: list[Node], bold: bool = False) -> list[tuple[str, bool]]:
+    """A cell's paragraphs as (text, bold?)."""
+    out: list[tuple[str, bool]] = []
+    for b in blocks:
+        t, c = b.get("t"), b.get("c")
+        if t in ("Para", "Plain"):
+            out.append(("", bold))
+            _inline_text(c, bold, out)
+        elif t == "Div":
+            out += cell_paragraphs(c[1], bold)
+        elif t in ("BulletList", "OrderedList"):
+            for item in (c if t == "BulletList" else c[1]):
+                out += [("• " + text, b2) for text, b2 in cell_paragraphs(item, bold)]
+        elif t == "Header":
+            out.append(("", True))
+            _inline_text(c[2], True, out)
+    return [(text.strip(), b) for text, b in out if text.strip()]
+
+
+def fit_table(node: Node, width_pt: float, size_pt: float) -> Node:
+    """``node`` (a pandoc Table) with column widths from its content, for a table
+    ``width_pt`` wide with text of ``size_pt``; tables of few columns, or with merged
+    cells, are returned as they are."""
+    attr, caption, colspecs, head, bodies, foot = node["c"]
+    if len(colspecs) < CONTENT_FIT_COLUMNS:
+        return node
+    rows: list[list[list[tuple[str, bool]]]] = []
+
+    def add(row_list, bold):
+        for _row_attr, cells in row_list:
+            if any(cell[2] != 1 or cell[3] != 1 for cell in cells):
+                return False
+            rows.append([cell_paragraphs(cell[4], bold) for cell in cells])
+        return True
+
+    ok = add(head[1], True)
+    for body in bodies:
+        ok = ok and add(body[2], True) and add(body[3], False)
+    ok = ok and add(foot[1], False)
+    if not ok or not rows:
+        return node
+    style = load_style()
+    fonts = style["fonts"]
+    widths = content_widths(rows, width_pt, size_pt, CELL_MARGINS_PT, fonts["latin"]["body"],
+                            fonts["khmer"]["body"])
+    if widths is None:
+        return node
+    total = sum(widths)
+    # Rounded down to the thousandth, so the percentages pandoc writes never sum past 100 %.
+    specs = [[spec[0], {"t": "ColWidth", "c": int(w / total * 1000) / 1000}] for spec, w in zip(colspecs, widths)]
+    return {"t": "Table", "c": [attr, caption, specs, head, bodies, foot]}
