@@ -23,9 +23,9 @@ from . import layout
 from .fonts import document_faces, embed_fonts, embed_fonts_setting, has_khmer
 from .notes import endnote_settings, fix_notes
 from .ooxml import CT_NS, REL_NS, W_NS, child, parse, serialize, w
-from .reference import page_geometry, section_properties
+from .reference import line_spacing, page_geometry, section_properties
 from .tracking import track_changes_settings
-from .tables import CONTENT_FIT_COLUMNS, fit_columns
+from .tables import CELL_MARGINS, CONTENT_FIT_COLUMNS, MATRIX_CELL_MARGIN, fit_columns, row_height_pt
 from .toc import anchor_toc_targets, fill_toc, restyle_paired_headings, toc_bookmarks
 from .zipio import write_zip
 
@@ -195,10 +195,17 @@ def fit_tables(body, style: dict) -> None:
         for tcw in tbl.iter(w("tcW")):
             if tcw.get(w("type")) == "dxa" and (tcw.get(w("w")) or "").isdigit():
                 tcw.set(w("w"), str(round(int(tcw.get(w("w"))) * factor)))
+        wide = len(cols) >= WIDE_TABLE_COLUMNS
+        if wide:
+            # Narrow cell margins, as the PDF's matrix: more text on a line, fewer lines a row.
+            mar = child(child(tbl, "tblPr", replace=False), "tblCellMar")
+            for side in ("left", "right"):
+                child(mar, side, {"w": str(MATRIX_CELL_MARGIN), "type": "dxa"})
         if len(cols) >= CONTENT_FIT_COLUMNS:
             fonts = style["fonts"]
-            size = small if small and len(cols) >= WIDE_TABLE_COLUMNS else style["sizes"]["table"]
-            fit_columns(tbl, round(width * share), float(size), fonts["latin"]["body"], fonts["khmer"]["body"])
+            size = small if small and wide else style["sizes"]["table"]
+            fit_columns(tbl, round(width * share), float(size), fonts["latin"]["body"], fonts["khmer"]["body"],
+                        margins=2 * MATRIX_CELL_MARGIN + 40 if wide else CELL_MARGINS)
         if small and len(cols) >= WIDE_TABLE_COLUMNS:
             half_points = str(round(float(small) * 2))
             for run in tbl.iter(w("r")):
@@ -318,6 +325,42 @@ def fix_table_headers(root) -> None:
             trpr = etree.Element(w("trPr"))
             first.insert(0, trpr)
         child(trpr, "tblHeader")
+
+
+# A matrix row taller than this share of the page's text height may split across pages:
+# kept whole, it would leave most of a page empty before it (the bilingual matrix, whose
+# rows hold both languages, fitted about one action a page), or overflow a page.
+TALL_ROW_SHARE = 0.3
+
+
+def let_tall_rows_split(body, style: dict) -> None:
+    from .fonts import font_metrics
+
+    fonts, sizes = style["fonts"], style["sizes"]
+    size = float(sizes.get("matrix") or sizes["table"])
+    spacing = line_spacing(style)
+    pitch = {}
+    for key, family, multiple in (("latin", fonts["latin"]["body"], spacing["table"]),
+                                  ("khmer", fonts["khmer"]["body"], spacing["khmer"])):
+        metrics = font_metrics(family)
+        pitch[key] = (metrics.line_height if metrics else 1.4) * multiple
+    for tbl, sect in _section_of_tables(body):
+        cols = [int(c.get(w("w"), "0")) for c in tbl.findall(f"{w('tblGrid')}/{w('gridCol')}")]
+        if len(cols) < WIDE_TABLE_COLUMNS:
+            continue
+        size_el, mar = sect.find(w("pgSz")), sect.find(w("pgMar"))
+        try:
+            text_height = (int(size_el.get(w("h"))) - int(mar.get(w("top"))) - int(mar.get(w("bottom")))) / 20
+        except (AttributeError, TypeError, ValueError):
+            continue
+        for tr in tbl.iterfind(w("tr")):
+            trpr = tr.find(w("trPr"))
+            if trpr is None or trpr.find(w("tblHeader")) is not None or trpr.find(w("cantSplit")) is None:
+                continue
+            height = row_height_pt(tr, cols, size, fonts["latin"]["body"], fonts["khmer"]["body"], pitch,
+                                   margins=2 * MATRIX_CELL_MARGIN + 40)
+            if height > TALL_ROW_SHARE * text_height:
+                trpr.remove(trpr.find(w("cantSplit")))
 
 
 REVISION_TAGS = ("ins", "del", "moveFrom", "moveTo")
@@ -489,6 +532,7 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     fix_khmer_runs(doc)
     check_bookmarks(doc)
     fix_table_headers(doc)
+    let_tall_rows_split(body, style)
     renumber_revisions(doc)
     footnote_count, endnote_count = fix_notes(doc, parts)
     restyle_paired_headings(doc)

@@ -26,11 +26,14 @@ KHMER_LETTERS = re.compile("[\u1780-\u17d3]")
 # ("2026–2030", "២០២៦–២០៣០") counts as one word: a column never splits it.
 BREAKS = re.compile(r"[\s\u200b]+|(?<=[A-Za-z]-)(?=[A-Za-z])")
 # A Khmer run breaks between its words (docgen's segmentation: the PDF's word boxes, the
-# DOCX's word joiners); a word wider than this many em (a rare long compound) is let break.
-KHMER_WORD_EM = 8.0
+# DOCX's word joiners); a word wider than this many em is let break (data terms are at most
+# khmer.MAX_TERM_LEN characters, about 10 em).
+KHMER_WORD_EM = 11.0
 # Tables of at least this many columns get their widths from their content (both backends).
 CONTENT_FIT_COLUMNS = 4
 CELL_MARGINS = 2 * 108 + 40  # twips: left and right cell margins, plus the borders
+# The matrix's cells: 3 pt a side, as the PDF's (docgen/pdf/template.py, docgen-matrix).
+MATRIX_CELL_MARGIN = 60
 BOLD_FACTOR = 1.07
 
 
@@ -139,6 +142,55 @@ def distribute(least: list[float], want: list[float], total: list[float], width:
     return widths
 
 
+# The spare width is handed out in this many steps, each to the column where it shortens
+# the table most.
+SHARE_STEPS = 120
+# Khmer lines are about this much taller than Latin ones at the same size.
+KHMER_LINE_FACTOR = 1.4
+
+
+def shortest_widths(least: list[float], want: list[float], cells: list[list[list[tuple[float, float]]]],
+                    width: float, margins: float) -> list[float]:
+    """Column widths summing to ``width`` (each at least its ``least``) that make the table
+    about as short as it can be: ``cells[row][col]`` lists a cell's paragraphs as (text
+    length, line pitch), a row is as tall as its tallest cell, and each share of the spare
+    width goes to the column whose widening shortens the rows most. A long text alone in a
+    column of short ones (a km target) so gets the room that keeps its row low. What no
+    column needs is shared as :func:`distribute` does."""
+    n = len(least)
+    want = [max(x, lo) for x, lo in zip(want, least)]
+    if sum(least) >= width or sum(want) <= width:
+        return distribute(least, want, [0.0] * n, width)
+    widths = list(least)
+    step = (width - sum(least)) / SHARE_STEPS
+
+    def height(paragraphs, w):
+        room = max(w - margins, 1e-6)
+        return sum(max(1.0, length / room) * pitch for length, pitch in paragraphs)
+
+    for _ in range(SHARE_STEPS):
+        gains = [0.0] * n
+        for row in cells:
+            hs = [height(p, w) for p, w in zip(row, widths)]
+            top = max(hs)
+            tops = [c for c in range(n) if hs[c] >= top - 1e-9]
+            if len(tops) != 1:
+                continue  # two cells as tall: widening one alone does not lower the row
+            c = tops[0]
+            second = max([h for i, h in enumerate(hs) if i != c], default=0.0)
+            gains[c] += top - max(second, height(row[c], widths[c] + step))
+        best = max(range(n), key=lambda c: (gains[c], -c))
+        if gains[best] <= 1e-9:
+            break
+        widths[best] += step
+    spare = width - sum(widths)
+    if spare > 1e-6 * width:
+        totals = [sum(length for row in cells for length, _ in row[c]) for c in range(n)]
+        rest = distribute([0.0] * n, [max(0.0, wt - w) for wt, w in zip(want, widths)], totals, spare)
+        widths = [w + r for w, r in zip(widths, rest)]
+    return widths
+
+
 def content_widths(rows: list[list[list[tuple[str, bool]]]], width: float, size_pt: float, margins: float,
                    latin: str, khmer: str, *, per_pt: float = 1.0) -> list[float] | None:
     """Widths of the columns of a table given as rows of cells, each cell its paragraphs
@@ -149,26 +201,33 @@ def content_widths(rows: list[list[list[tuple[str, bool]]]], width: float, size_
     if n == 0 or any(len(r) != n for r in rows):
         return None
     em = size_pt * per_pt
-    least, want, total = [0.0] * n, [0.0] * n, [0.0] * n
-    for cells in rows:
-        for c, paragraphs in enumerate(cells):
+    least, want = [0.0] * n, [0.0] * n
+    cells: list[list[list[tuple[float, float]]]] = []
+    for row in rows:
+        measured = []
+        for c, paragraphs in enumerate(row):
+            paras = []
             for text, bold in paragraphs:
                 factor = em * (BOLD_FACTOR if bold else 1.0)
                 words = [t for t in BREAKS.split(text) if t]
                 if words:
                     least[c] = max(least[c], max(_word_em(t, latin, khmer) for t in words) * factor)
-                length = text_width_em(text, latin, khmer) * factor
+                length = text_width_em(text, latin, khmer) * factor * 1.05  # a word-wrap loses some
                 want[c] = max(want[c], length)
-                total[c] += length
+                paras.append((length, KHMER_LINE_FACTOR if KHMER_LETTERS.search(text) else 1.0))
+            measured.append(paras)
+        cells.append(measured)
     least = [x + margins for x in least]
     want = [x + margins for x in want]
-    return distribute(least, want, total, width)
+    return shortest_widths(least, want, cells, width, margins)
 
 
-def fit_columns(tbl, width: int, size_pt: float, latin: str, khmer: str) -> list[int] | None:
+def fit_columns(tbl, width: int, size_pt: float, latin: str, khmer: str,
+                margins: int = CELL_MARGINS) -> list[int] | None:
     """Set the grid of ``tbl`` (a table with one cell per column in every row) to
-    content-based widths that sum to ``width`` twips; returns them, or None if the
-    table has merged cells and is left alone."""
+    content-based widths that sum to ``width`` twips (``margins``: a cell's left and
+    right margins and borders); returns them, or None if the table has merged cells
+    and is left alone."""
     cols = tbl.findall(f"{w('tblGrid')}/{w('gridCol')}")
     rows = tbl.findall(w("tr"))
     if not cols or not rows:
@@ -179,7 +238,7 @@ def fit_columns(tbl, width: int, size_pt: float, latin: str, khmer: str) -> list
         texts.append([[(text, bold or header) for text, bold in _cell_texts(tc)] for tc in tr.findall(w("tc"))])
     if any(len(r) != len(cols) for r in texts):
         return None
-    widths = content_widths(texts, width, size_pt, CELL_MARGINS, latin, khmer, per_pt=20)
+    widths = content_widths(texts, width, size_pt, margins, latin, khmer, per_pt=20)
     if widths is None:
         return None
     out = [round(x) for x in widths]
@@ -194,3 +253,34 @@ def fit_columns(tbl, width: int, size_pt: float, latin: str, khmer: str) -> list
                 tcw.set(w("type"), "dxa")
     return out
 
+
+def _cell_lines(tc) -> list[str]:
+    """A cell's lines as written: its paragraphs, split at line breaks."""
+    out = []
+    for p in tc.iter(w("p")):
+        line = []
+        for el in p.iter(w("t"), w("br")):
+            if el.tag == w("br"):
+                out.append("".join(line))
+                line = []
+            else:
+                line.append(el.text or "")
+        out.append("".join(line))
+    return out
+
+
+def row_height_pt(tr, widths: list[int], size_pt: float, latin: str, khmer: str,
+                  pitch: dict[str, float], margins: int = CELL_MARGINS) -> float:
+    """An estimate of a row's height in points: each cell's lines wrapped at its column
+    width (``widths`` in twips), Khmer lines at ``pitch["khmer"]`` em, others at
+    ``pitch["latin"]`` em; the row is as tall as its tallest cell."""
+    tallest = 0.0
+    for tc, width in zip(tr.findall(w("tc")), widths):
+        room = max((width - margins) / 20, size_pt)
+        height = 0.0
+        for line in _cell_lines(tc):
+            length = text_width_em(line, latin, khmer) * size_pt
+            lines = max(1, -(-length * 1.1 // room))  # a word-wrap loses about a tenth
+            height += lines * size_pt * pitch["khmer" if KHMER_LETTERS.search(line) else "latin"]
+        tallest = max(tallest, height)
+    return tallest

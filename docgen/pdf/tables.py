@@ -11,12 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..docx.reference import load_style, page_geometry
-from ..docx.tables import CONTENT_FIT_COLUMNS, content_widths
+from ..docx.fonts import font_metrics
+from ..docx.tables import CONTENT_FIT_COLUMNS, KHMER_LETTERS, content_widths, text_width_em
 
 Node = dict[str, Any]
 
 # The template's table inset (4pt a side) and stroke (0.5pt).
 CELL_MARGINS_PT = 2 * 4 + 0.5
+# The matrix's (docgen-matrix in docgen/pdf/template.py): 3pt a side, 2.5pt above and below.
+MATRIX_INSET_PT = (3.0, 2.5)
+# A matrix row never splits across pages, unless it is estimated taller than this share of
+# the page's text height: kept whole, Typst would let it run off the page's foot.
+TALL_ROW_SHARE = 0.8
 # The bilingual grid's gutter: 1.4em of body text.
 BILINGUAL_GUTTER_EM = 1.4
 
@@ -27,6 +33,11 @@ def text_widths(style: dict | None = None) -> dict[str, float]:
     return {"portrait": (geo["w"] - geo["left"] - geo["right"]) / 20,
             "landscape": (geo["h"] - geo.get("landscape_left", geo["left"])
                           - geo.get("landscape_right", geo["right"])) / 20}
+
+
+def _landscape_height(style: dict) -> float:
+    geo = page_geometry(style)
+    return (geo["w"] - geo.get("landscape_top", geo["top"]) - geo.get("landscape_bottom", geo["bottom"])) / 20
 
 
 def _inline_text(items: list[Node], bold: bool, out: list[tuple[str, bool]]) -> None:
@@ -106,3 +117,43 @@ def fit_table(node: Node, width_pt: float, size_pt: float) -> Node:
     # Rounded down to the thousandth, so the percentages pandoc writes never sum past 100 %.
     specs = [[spec[0], {"t": "ColWidth", "c": int(w / total * 1000) / 1000}] for spec, w in zip(colspecs, widths)]
     return {"t": "Table", "c": [attr, caption, specs, head, bodies, foot]}
+
+
+def break_tall_rows(node: Node, width_pt: float, style: dict) -> Node:
+    """The matrix ``node`` with the cells of any row estimated taller than
+    TALL_ROW_SHARE of a landscape page made breakable (``typst:breakable``, which
+    pandoc's Typst writer passes on as ``table.cell(breakable: true)``)."""
+    attr, caption, colspecs, head, bodies, foot = node["c"]
+    shares = [spec[1].get("c") if spec[1].get("t") == "ColWidth" else None for spec in colspecs]
+    if not shares or None in shares:
+        shares = [1 / len(colspecs)] * len(colspecs)
+    fonts, sizes, sp = style["fonts"], style["sizes"], style["spacing"]
+    size = float(sizes.get("matrix") or sizes["small"])
+    latin_m, khmer_m = font_metrics(fonts["latin"]["body"]), font_metrics(fonts["khmer"]["body"])
+    # Typst's line pitch in the matrix: Latin from cap height plus 0.28em, Khmer from its
+    # ascender to its descender plus the Khmer leading (docgen/pdf/template.py).
+    pitch = {"latin": (latin_m.cap_height if latin_m else 0.72) + 0.28,
+             "khmer": (khmer_m.ascender + khmer_m.descender if khmer_m else 1.8) + max(0.2, sp["line_khmer"] - 1.3)}
+    limit = TALL_ROW_SHARE * _landscape_height(style)
+    rooms = [max(share * width_pt - 2 * MATRIX_INSET_PT[0], size) for share in shares]
+
+    def tall(cells) -> bool:
+        tallest = 0.0
+        for cell, room in zip(cells, rooms):
+            height = 2 * MATRIX_INSET_PT[1]
+            for text, bold in cell_paragraphs(cell[4]):
+                length = text_width_em(text, fonts["latin"]["body"], fonts["khmer"]["body"]) * size
+                lines = max(1, -(-length * 1.1 // room))
+                height += lines * size * pitch["khmer" if KHMER_LETTERS.search(text) else "latin"]
+            tallest = max(tallest, height)
+        return tallest > limit
+
+    new_bodies = []
+    for b_attr, row_head, head_rows, rows in bodies:
+        new_rows = []
+        for row_attr, cells in rows:
+            if tall(cells):
+                cells = [[[c[0][0], c[0][1], [*c[0][2], ["typst:breakable", "true"]]], *c[1:]] for c in cells]
+            new_rows.append([row_attr, cells])
+        new_bodies.append([b_attr, row_head, head_rows, new_rows])
+    return {"t": "Table", "c": [attr, caption, colspecs, head, new_bodies, foot]}

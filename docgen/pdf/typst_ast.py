@@ -17,7 +17,7 @@ from typing import Any
 from ..docx.reference import load_style
 
 from ..khmer import KHMER_RUN, protect_text, split
-from .tables import BILINGUAL_GUTTER_EM, fit_table, text_widths
+from .tables import BILINGUAL_GUTTER_EM, break_tall_rows, fit_table, text_widths
 
 Node = dict[str, Any]
 
@@ -100,13 +100,14 @@ class TypstTransform:
     def __init__(self, box_khmer: bool = True):
         self.box_khmer = box_khmer
         self.labels: set[str] | None = None  # set by document(); None: do not check links
-        # Where a table being written sits: (its width in points, or None inside the matrix,
-        # whose columns docgen.context.matrix declares).
+        # Where a table being written sits: its width in points, and whether it is the
+        # matrix (whose columns docgen.context.matrix declares).
         style = load_style()
+        self._style = style
         self._page_widths = text_widths(style)
         self._table_size = float(style["sizes"]["table"])
         self._gutter = BILINGUAL_GUTTER_EM * float(style["sizes"]["body"])
-        self._widths: list[float | None] = [self._page_widths["portrait"]]
+        self._widths: list[tuple[float, bool]] = [(self._page_widths["portrait"], False)]
 
     # --- inlines ---------------------------------------------------------------
 
@@ -216,8 +217,10 @@ class TypstTransform:
             elif node.get("t") == "Header":
                 level, attr, inl = node["c"]
                 out.append({"t": "Header", "c": [level, attr, self.inlines(inl, in_heading=True)]})
-            elif node.get("t") == "Table" and self._widths[-1] is not None:
-                out.append(self._walk_children(fit_table(node, self._widths[-1], self._table_size), False))
+            elif node.get("t") == "Table":
+                width, matrix = self._widths[-1]
+                fitted = break_tall_rows(node, width, self._style) if matrix else fit_table(node, width, self._table_size)
+                out.append(self._walk_children(fitted, False))
             else:
                 out.append(self._walk_children(node, False))
         return out
@@ -247,9 +250,9 @@ class TypstTransform:
                 wrapper = f'docgen-cover-part({typst_string(part)})'
         lang = kvs.get("lang", "")
         if "landscape" in classes:
-            self._widths.append(self._page_widths["landscape"])
+            self._widths.append((self._page_widths["landscape"], self._widths[-1][1]))
         elif "matrix" in classes:
-            self._widths.append(None)
+            self._widths.append((self._widths[-1][0], True))
         else:
             self._widths.append(self._widths[-1])
         try:
@@ -269,8 +272,8 @@ class TypstTransform:
         entry of the outline and PDF bookmarks, "English / Khmer": a hidden heading carries it,
         and the visible pair stays with what follows."""
         heads = [c["c"][1][0] if c["c"][1] and c["c"][1][0].get("t") == "Header" else None for c in cols]
-        outer = self._widths[-1]
-        self._widths.append(None if outer is None else (outer - self._gutter) / 2)
+        outer, matrix = self._widths[-1]
+        self._widths.append(((outer - self._gutter) / 2, matrix))
         try:
             left, right = (self.blocks([c]) for c in cols)
         finally:
