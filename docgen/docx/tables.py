@@ -35,6 +35,8 @@ CELL_MARGINS = 2 * 108 + 40  # twips: left and right cell margins, plus the bord
 # The matrix's cells: 3 pt a side, as the PDF's (docgen/pdf/template.py, docgen-matrix).
 MATRIX_CELL_MARGIN = 60
 BOLD_FACTOR = 1.07
+# The widest word's measure is unshaped and the layout's rounding is not ours: a little more.
+LEAST_SLACK = 1.04
 
 
 @lru_cache(maxsize=4)
@@ -211,7 +213,7 @@ def content_widths(rows: list[list[list[tuple[str, bool]]]], width: float, size_
                 factor = em * (BOLD_FACTOR if bold else 1.0)
                 words = [t for t in BREAKS.split(text) if t]
                 if words:
-                    least[c] = max(least[c], max(_word_em(t, latin, khmer) for t in words) * factor)
+                    least[c] = max(least[c], max(_word_em(t, latin, khmer) for t in words) * factor * LEAST_SLACK)
                 length = text_width_em(text, latin, khmer) * factor * 1.05  # a word-wrap loses some
                 want[c] = max(want[c], length)
                 paras.append((length, KHMER_LINE_FACTOR if KHMER_LETTERS.search(text) else 1.0))

@@ -114,8 +114,8 @@ def fit_table(node: Node, width_pt: float, size_pt: float) -> Node:
     if widths is None:
         return node
     total = sum(widths)
-    # Rounded down to the thousandth, so the percentages pandoc writes never sum past 100 %.
-    specs = [[spec[0], {"t": "ColWidth", "c": int(w / total * 1000) / 1000}] for spec, w in zip(colspecs, widths)]
+    # Rounded down (to a hundredth of a per cent), so the columns never sum past 100 %.
+    specs = [[spec[0], {"t": "ColWidth", "c": int(w / total * 10000) / 10000}] for spec, w in zip(colspecs, widths)]
     return {"t": "Table", "c": [attr, caption, specs, head, bodies, foot]}
 
 
