@@ -62,6 +62,7 @@ _SHAPED_VOWELS = {"\u17be": 1, "\u17bf": 2, "\u17c0": 2, "\u17c4": 2, "\u17c5": 
 _RO = "\u179a"
 
 
+@lru_cache(maxsize=65536)
 def text_width_em(text: str, latin: str, khmer: str) -> float:
     """The width of ``text`` in em (no line break). Khmer is measured as shaped, near
     enough: a subscript consonant (after coeng) adds no width but subscript ro's, split
@@ -146,7 +147,7 @@ def distribute(least: list[float], want: list[float], total: list[float], width:
 
 # The spare width is handed out in this many steps, each to the column where it shortens
 # the table most.
-SHARE_STEPS = 120
+SHARE_STEPS = 60
 # Khmer lines are about this much taller than Latin ones at the same size.
 KHMER_LINE_FACTOR = 1.4
 
@@ -170,21 +171,23 @@ def shortest_widths(least: list[float], want: list[float], cells: list[list[list
         room = max(w - margins, 1e-6)
         return sum(max(1.0, length / room) * pitch for length, pitch in paragraphs)
 
+    # Each cell's height at the current widths; only the widened column's change a step.
+    heights = [[height(p, w) for p, w in zip(row, widths)] for row in cells]
     for _ in range(SHARE_STEPS):
         gains = [0.0] * n
-        for row in cells:
-            hs = [height(p, w) for p, w in zip(row, widths)]
+        for row, hs in zip(cells, heights):
             top = max(hs)
-            tops = [c for c in range(n) if hs[c] >= top - 1e-9]
-            if len(tops) != 1:
+            c = hs.index(top)
+            second = max((h for i, h in enumerate(hs) if i != c), default=0.0)
+            if second >= top - 1e-9:
                 continue  # two cells as tall: widening one alone does not lower the row
-            c = tops[0]
-            second = max([h for i, h in enumerate(hs) if i != c], default=0.0)
             gains[c] += top - max(second, height(row[c], widths[c] + step))
         best = max(range(n), key=lambda c: (gains[c], -c))
         if gains[best] <= 1e-9:
             break
         widths[best] += step
+        for row, hs in zip(cells, heights):
+            hs[best] = height(row[best], widths[best])
     spare = width - sum(widths)
     if spare > 1e-6 * width:
         totals = [sum(length for row in cells for length, _ in row[c]) for c in range(n)]
