@@ -294,24 +294,34 @@ def _diagnostics(name: str, fmt: str, exc: BaseException) -> list[Diagnostic]:
 _events = None  # in a worker process: the queue its progress goes to
 
 
-def _die_with_parent() -> None:
-    """A worker stops when the server it was forked from does (which stops with the build),
-    so a killed build leaves no worker running on (Linux; elsewhere it ends its job)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
+def _die_with_build(build_pid: int) -> None:
+    """A worker stops as soon as the build that started it is gone (killed, say): the
+    worker server it was forked from outlives the build, and a worker left running would
+    write into the temp folder the next build has just removed."""
+    import select
 
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(build_pid)  # Linux: readable once the process has ended
+            select.select([fd], [], [])
+        except (AttributeError, OSError):
+            while True:
+                time.sleep(0.5)
+                try:
+                    os.kill(build_pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass  # alive, someone else's (cannot happen for our own build)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-build", daemon=True).start()
 
 
-def _worker_init(events, lexicon_words: list[str]) -> None:
+def _worker_init(events, lexicon_words: list[str], build_pid: int) -> None:
     global _events
     _events = events
-    _die_with_parent()
+    _die_with_build(build_pid)
     khmer.adopt_lexicon(lexicon_words)  # the plan's own Khmer terms, for line breaking
 
 
@@ -386,7 +396,7 @@ def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_
     errors, paths, tasks = [], [], []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(events, sorted(khmer.lexicon().words)), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
+                                 initargs=(events, sorted(khmer.lexicon().words), os.getpid()), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
             for job in jobs:
                 order = sorted(job.formats, key=lambda f: f != "pdf")  # PDFs (the slower) first
                 tasks.append((job, pool.submit(_worker_job, job, order, out_dir, carry_comments,
