@@ -36,7 +36,8 @@ def pytest_configure(config):
 def built_all():
     """Every document of plan_data/ in every language and format (48 files), built once per
     session: {file name: path}. Tests that read the shipped files share it."""
-    from docgen.build import DOCUMENTS, FORMATS, build
+    from docgen.build import FORMATS, build
+    from docgen.documents import DOCUMENTS
 
     import tempfile
 

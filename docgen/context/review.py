@@ -5,7 +5,7 @@ A round that names its consultation event (``consultation: <event-id>``, see
 (:func:`docgen.context.consultation.consultation_record` calls :func:`harvested_rows`);
 a round without one gets a review summary of its own,
 ``Review-<round>_<version>_<lang>`` (templates/review.md.j2, registered in
-``docgen.build.DOCUMENTS["consultations"]``).
+``docgen.documents.DOCUMENTS["consultations"]``).
 
 Every row keeps what the item was anchored to: the plan ID is shown and linked to
 an entry of the document's "Linked to" list (anchor ``<prefix>_<bookmark>``), which
