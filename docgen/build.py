@@ -476,6 +476,7 @@ def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, mani
                               "the next build removes them")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    cache.prune()  # entries no build has used for a month
     progress.say(f"built {_count(len(written))} into {relative(final)} in {progress.elapsed():.1f} s"
                  + (f"; {up_to_date} up to date, skipped" if up_to_date else ""))
 
