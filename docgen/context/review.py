@@ -196,7 +196,7 @@ def rounds_for_event(plan: Plan, event_id: str) -> list[FeedbackRound]:
 
 
 def review_rounds_each(plan: Plan) -> list[tuple[str, FeedbackRound]]:
-    """build.Document.each: the rounds that have no consultation event."""
+    """documents.Document.each: the rounds that have no consultation event."""
     return [(fr.round, fr) for fr in feedback_rounds(plan) if fr.consultation is None]
 
 
