@@ -412,6 +412,36 @@ def test_cover_rendered_with_the_ministry_at_the_top_left(lo_pdfs, key):
         assert abs(ministry[0] - left) < 3 and ministry[1] > kingdom[1] and kingdom[0] > left + 50
 
 
+@pytest.mark.parametrize("lang", NAP)
+def test_cover_title_never_ends_with_a_word_alone(built, lo_pdfs, lang):
+    """Word cannot balance title lines as the PDF does: the title's last two words are
+    joined (a no-break space, or a word joiner between Khmer words), so its last line
+    holds two words at least."""
+    doc = xml(built[("NAP-WPS", lang, "docx")], "word/document.xml")
+    titles = [text_of(p) for p in doc.iter(f"{W}p")
+              if p.xpath("w:pPr/w:pStyle/@w:val", namespaces=NS) == ["Title"]]
+    assert len(titles) == (2 if lang == "en-km" else 1)
+    for title in titles:
+        if re.search("[\u1780-\u17ff]$", title):
+            assert "\u2060" in title.rsplit(" ", 1)[-1], title
+        else:
+            assert title.rsplit(" ", 1)[-1].count("\u00a0") == 1, title
+    if lang == "km":
+        return
+    bbox = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(lo_pdfs[("NAP-WPS", lang, "docx")]), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    words = [(float(y0), float(y1), t) for y0, y1, t in re.findall(
+        r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', bbox)]
+    start = next(i for i, w in enumerate(words) if w[2] == "National")
+    size = words[start][1] - words[start][0]
+    lines: dict[int, list[str]] = {}
+    for y0, y1, t in words[start:]:
+        if abs((y1 - y0) - size) > 0.5:
+            break
+        lines.setdefault(round(y0), []).append(t)
+    assert len(lines) >= 1 and all(len(" ".join(ws).split()) >= 2 for ws in lines.values()), lines
+
+
 # --------------------------------------------------------------------------- matrix
 @pytest.mark.parametrize("lang", NAP)
 def test_matrix_columns_fit_their_words_header_repeats_rows_whole(built, lang):

@@ -469,6 +469,47 @@ def cover_first_page(body) -> None:
     child(first_sect, "titlePg")
 
 
+WORD_JOINER, NO_BREAK_SPACE = "\u2060", "\u00a0"
+
+
+def keep_title_ends(body) -> None:
+    """No word alone on a cover title's last line (the PDF balances its title lines; Word
+    cannot): the title's last two words are joined, a Latin pair by a no-break space, a
+    Khmer pair by a word joiner."""
+    from .. import khmer
+
+    for para in body.iter(w("p")):
+        style = para.find(f"{w('pPr')}/{w('pStyle')}")
+        if style is None or style.get(w("val")) != "Title":
+            continue
+        texts = [t for t in para.iter(w("t")) if (t.text or "").strip()]
+        if not texts:
+            continue
+        last = texts[-1]
+        text = last.text.rstrip()
+        run = khmer.KHMER_RUN.search(text.rsplit(" ", 1)[-1])
+        if run and run.end() == len(text.rsplit(" ", 1)[-1]):
+            start = len(text) - len(text.rsplit(" ", 1)[-1]) + run.start()
+            raw = run.group()
+            words = khmer.words(khmer.strip_invisible(raw))
+            if len(words) >= 2:
+                # The last word's start in the run as written (it holds word joiners already).
+                want, seen, at = len(khmer.strip_invisible(raw)) - len(words[-1]), 0, len(raw)
+                for i, ch in enumerate(raw):
+                    if seen == want:
+                        at = i
+                        break
+                    seen += len(khmer.strip_invisible(ch))
+                if raw[at - 1:at] != WORD_JOINER:
+                    raw = raw[:at] + WORD_JOINER + raw[at:]
+                last.text = text[:start] + raw + last.text[len(text):]
+            continue
+        words = "".join(t.text for t in texts).split()
+        if len(words) >= 4 and " " in text:
+            cut = text.rindex(" ")
+            last.text = text[:cut] + NO_BREAK_SPACE + text[cut + 1:] + last.text[len(text):]
+
+
 def plain_bullets(numbering, font: str) -> None:
     """List bullets drawn in the document's own (embedded) Latin font.
 
@@ -538,6 +579,7 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     restyle_paired_headings(doc)
     anchor_toc_targets(doc)
     cover_first_page(body)
+    keep_title_ends(body)
     parts["word/document.xml"] = serialize(doc)
     for name in [n for n in parts if re.fullmatch(r"word/(header|footer)\d+\.xml", n)]:
         part = parse(parts[name])
