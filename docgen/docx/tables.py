@@ -147,7 +147,7 @@ def distribute(least: list[float], want: list[float], total: list[float], width:
 
 # The spare width is handed out in this many steps, each to the column where it shortens
 # the table most.
-SHARE_STEPS = 60
+SHARE_STEPS = 40
 # Khmer lines are about this much taller than Latin ones at the same size.
 KHMER_LINE_FACTOR = 1.4
 
@@ -176,11 +176,11 @@ def shortest_widths(least: list[float], want: list[float], cells: list[list[list
     for _ in range(SHARE_STEPS):
         gains = [0.0] * n
         for row, hs in zip(cells, heights):
-            top = max(hs)
-            c = hs.index(top)
-            second = max((h for i, h in enumerate(hs) if i != c), default=0.0)
+            ordered = sorted(hs)
+            top, second = ordered[-1], ordered[-2] if n > 1 else 0.0
             if second >= top - 1e-9:
                 continue  # two cells as tall: widening one alone does not lower the row
+            c = hs.index(top)
             gains[c] += top - max(second, height(row[c], widths[c] + step))
         best = max(range(n), key=lambda c: (gains[c], -c))
         if gains[best] <= 1e-9:
