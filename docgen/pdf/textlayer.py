@@ -20,7 +20,9 @@ searchable (OCRmyPDF, Tesseract). It works from the PDF alone:
   left out.
 * The layer: the run's text in the glyphless font from the run's origin to its end
   (``Tz`` fits it), inside the run's own marked-content sequence, before its glyphs;
-  the structure tree (MCIDs) is untouched.
+  the structure tree (MCIDs) is untouched. Non-spacing marks have no advance in that
+  font: MuPDF gives them none whatever the font says, and a run whose pen stopped short
+  of the next run by the marks' widths was a new line to it (a word cut in two).
 * Silencing: the glyphs switch to a twin of their font (same program, widths, encoding;
   every code mapped to U+0000) inside two spans, see ``_SILENT_OPEN``.
 
@@ -41,7 +43,7 @@ from . import glyphless as _glyphless
 __all__ = ["fix_khmer_text", "khmer_run_text", "TEXTLAYER_VERSION"]
 
 # Part of the build cache's key: change it whenever the output for the same input changes.
-TEXTLAYER_VERSION = "textlayer-2"
+TEXTLAYER_VERSION = "textlayer-3"
 
 _KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
 
@@ -703,6 +705,7 @@ class _InvisibleFont:
         self.pdf = pdf
         self.codes: dict[str, int] = {}
         self.next_private = 0xD800          # surrogate values never stand for a BMP char
+        self.marks: set[int] = set()        # codes of non-spacing marks: no advance
         descriptor = pdf.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/" + _glyphless.FONT_NAME),
             Flags=5, FontBBox=[0, _glyphless.DESCENT, _glyphless.ADVANCE, _glyphless.ASCENT],
@@ -721,8 +724,9 @@ class _InvisibleFont:
             DescendantFonts=[self.cid_font]))
 
     def encode(self, text: str) -> tuple[bytes, int]:
-        """Hex digits of the codes for ``text`` and how many codes that is."""
+        """Hex digits of the codes for ``text`` and how many of them advance."""
         out = []
+        spacing = 0
         codes = self.codes
         for ch in text:
             code = codes.get(ch)
@@ -735,7 +739,11 @@ class _InvisibleFont:
                     self.next_private += 1
                 codes[ch] = code
             out.append(code)
-        return b"".join(b"%04X" % c for c in out), len(out)
+            if unicodedata.category(ch) in ("Mn", "Me"):
+                self.marks.add(code)
+            else:
+                spacing += 1
+        return b"".join(b"%04X" % c for c in out), spacing
 
     def finish(self) -> None:
         import pikepdf
@@ -753,6 +761,11 @@ class _InvisibleFont:
                 "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
                 + "\n".join(lines) + "\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
         self.font.ToUnicode = self.pdf.make_stream(cmap.encode("ascii"))
+        widths = []
+        for code in sorted(self.marks):
+            widths += [code, [0]]
+        if widths:
+            self.cid_font.W = pikepdf.Array(widths)
         top = max([code for code, _ in pairs] + [0])
         self.cid_font.CIDToGIDMap = self.pdf.make_stream(b"\x00\x01" * (top + 1))
 
