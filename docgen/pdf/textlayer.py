@@ -36,6 +36,7 @@ import re
 import struct
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 from . import glyphless as _glyphless
@@ -83,6 +84,14 @@ def _string_bytes(token: bytes) -> bytes:
     return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
 
 
+@lru_cache(maxsize=1 << 16)
+def _codes(token: bytes) -> tuple[int, ...]:
+    """The 2-byte codes a string operand of a Type0 Identity-H font shows (the same
+    tokens recur all over a document: a glyph, a word)."""
+    raw = _string_bytes(token)
+    return struct.unpack(f">{len(raw) // 2}H", raw[: len(raw) // 2 * 2])
+
+
 def _text_string(token: bytes) -> str:
     """A PDF text string (UTF-16BE with BOM, else PDFDocEncoding ~ Latin-1)."""
     raw = _string_bytes(token)
@@ -92,7 +101,10 @@ def _text_string(token: bytes) -> str:
 
 
 def _numbers(operands: bytes) -> list[float]:
-    return [float(t) for t in _TOKEN.findall(operands)]
+    try:
+        return [float(t) for t in operands.split()]   # what text and matrix operators have
+    except ValueError:
+        return [float(t) for t in _TOKEN.findall(operands)]
 
 
 # --- fonts ------------------------------------------------------------------------------
@@ -193,7 +205,7 @@ class _Span:
     claimed: bool = False          # its text is already given to a cluster
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cluster:
     """Text that belongs to one place: the glyphs of an ActualText span, or one glyph."""
     text: str
@@ -211,7 +223,7 @@ class _Cluster:
     dropped: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Show:
     start: int                     # operands start
     end: int                       # after the operator
@@ -277,21 +289,25 @@ class _PageScan:
         data = self.data
         pos = 0
         handlers = self.HANDLERS
+        preamble_ops = _PREAMBLE_OPS
         for m in _OP.finditer(data):
-            if m.start() != pos:
+            start, end = m.span()
+            if start != pos:
                 raise _Unsupported("unparsed bytes")
-            pos = m.end()
+            pos = end
             op = m.group(2)
-            if op in _PREAMBLE_OPS:
+            handler = handlers.get(op)
+            if op in preamble_ops:
                 if self.pre is None:
                     gs = self.gs
                     self.pre = (m.start(1), (gs["font_id"], gs["tr_id"], gs["tz_id"], gs["tc_id"],
                                              gs["tw_id"], gs["ts_id"]), self.tm_version)
-            handler = handlers.get(op)
-            if handler is not None:
                 self.op_serial += 1
                 handler(self, m)
-            if op not in _PREAMBLE_OPS:
+            else:
+                if handler is not None:
+                    self.op_serial += 1
+                    handler(self, m)
                 self.pre = None
         if not _TRAILING.match(data, pos):
             raise _Unsupported("unparsed tail")
@@ -353,7 +369,9 @@ class _PageScan:
         self.in_bt = False
 
     def op_Tf(self, m):
-        tokens = _TOKEN.findall(m.group(1))
+        tokens = m.group(1).split()
+        if len(tokens) != 2 or tokens[0][:1] != b"/":
+            tokens = _TOKEN.findall(m.group(1))
         if len(tokens) >= 2 and tokens[0][:1] == b"/":
             self.gs["font"] = tokens[0][1:]
             self.gs["font_id"] = self.op_serial
@@ -452,8 +470,14 @@ class _PageScan:
             self._end_run()
             self.tm = None
             return
-        span = next((s for s in reversed(self.marks) if isinstance(s, _Span)), None)
-        key = (id(font), next((s for s in reversed(self.marks) if not isinstance(s, _Span)), 0))
+        span, mark = None, 0
+        for top in reversed(self.marks):
+            if isinstance(top, _Span):
+                if span is None:
+                    span = top
+            elif not mark:
+                mark = top
+        key = (id(font), mark)
         if self.run is None or self.run_key != key:
             self._end_run()
             self.run = _Run()
@@ -472,8 +496,7 @@ class _PageScan:
                 if span is None:
                     current = None
                 continue
-            raw = _string_bytes(item)
-            for code in struct.unpack(f">{len(raw) // 2}H", raw[: len(raw) // 2 * 2]):
+            for code in _codes(item):
                 advance = (widths.get(code, dw) / 1000.0 * size + tc) * th
                 if current is not None:
                     # Typst moves a mark with a TJ adjustment and does not move back: the
@@ -512,15 +535,18 @@ class _PageScan:
         if span is not None and span.open_at > pre_at:
             pre_at = -1                 # the span opened before its preamble: no room outside it
         show = _Show(m.start(1), m.end(), name, size, span, self.run, clusters,
-                     {k: gs[k] for k in ("tr", "tz", "tc", "tw", "ts")}, state_ids,
+                     {"tr": gs["tr"], "tz": gs["tz"], "tc": tc, "tw": gs["tw"], "ts": rise}, state_ids,
                      self.tm_version, self.tlm, tm, pre_at, pre_ids, pre_version)
         show.tm_after = tm_after
         show.origin_along = e * ux + f * uy
         self.run.shows.append(show)
         if span is not None:
             span.shows.append(show)
-        if not self.run.khmer and any(_KHMER.search(cl.text) for cl in clusters):
-            self.run.khmer = True
+        if not self.run.khmer:
+            for cl in clusters:
+                if cl.text and _KHMER.search(cl.text):
+                    self.run.khmer = True
+                    break
         self.shows.append(show)
         self.previous = show
         self.tm = tm_after
@@ -690,6 +716,7 @@ def _scan_page(page, font_cache: dict) -> Optional[_PageScan]:
 
 
 # --- pass 2: the rewrite ----------------------------------------------------------------
+@lru_cache(maxsize=1 << 14)
 def _num(value: float) -> bytes:
     text = f"{value:.4f}".rstrip("0").rstrip(".")
     return (text if text not in ("-0", "") else "0").encode()
