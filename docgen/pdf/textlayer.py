@@ -56,7 +56,12 @@ _ARR = rb"\[(?:[^\[\]()]|" + _STR + rb")*\]"
 _DICT = (rb"<<(?:[^<>()]|" + _STR + rb"|" + _HEX + rb"|<<(?:[^<>()]|" + _STR + rb"|" + _HEX
          + rb")*>>)*>>")
 _OPERAND = b"(?:" + b"|".join([_NUM, _NAME, _STR, _DICT, _HEX, _ARR, rb"true|false|null"]) + b")"
-_OP = re.compile(rb"(?:\s|%[^\r\n]*)*((?:" + _OPERAND + rb"(?:\s|%[^\r\n]*)*)*)([A-Za-z'\"][A-Za-z0-9*]*|'|\")", re.S)
+# Typst sets render mode, font and text matrix before every show: those three operations
+# are matched (and interpreted) as one, a third of all operations of a Khmer page
+_STATE_TRIPLE = (rb"(?P<tr>" + _NUM + rb")\s*Tr\s*/(?P<font>[^\s/\[\]()<>{}%]*)\s+(?P<size>" + _NUM
+                 + rb")\s*Tf\s*(?P<tm>" + _NUM + rb"(?:\s+" + _NUM + rb"){5})\s*Tm(?![A-Za-z0-9*])")
+_OP = re.compile(rb"(?:\s|%[^\r\n]*)*(?:(?P<triple>" + _STATE_TRIPLE + rb")|(?P<args>(?:" + _OPERAND
+                 + rb"(?:\s|%[^\r\n]*)*)*)(?P<op>[A-Za-z'\"][A-Za-z0-9*]*|'|\"))", re.S)
 _ACTUAL_TEXT = re.compile(rb"/ActualText\s*(" + _STR + rb"|" + _HEX + rb")", re.S)
 _TRAILING = re.compile(rb"(?:\s|%[^\r\n]*)*\Z")
 _TOKEN = re.compile(b"|".join([_NUM, _NAME, _STR, _HEX, rb"\[|\]", _DICT]), re.S)
@@ -294,12 +299,15 @@ class _PageScan:
             if start != pos:
                 raise _Unsupported("unparsed bytes")
             pos = end
-            op = m.group(2)
+            op = m.group("op")
+            if op is None:
+                self._state_triple(m)
+                continue
             handler = handlers.get(op)
             if op in preamble_ops:
                 if self.pre is None:
                     gs = self.gs
-                    self.pre = (m.start(1), (gs["font_id"], gs["tr_id"], gs["tz_id"], gs["tc_id"],
+                    self.pre = (m.start("args"), (gs["font_id"], gs["tr_id"], gs["tz_id"], gs["tc_id"],
                                              gs["tw_id"], gs["ts_id"]), self.tm_version)
                 self.op_serial += 1
                 handler(self, m)
@@ -312,6 +320,22 @@ class _PageScan:
             raise _Unsupported("unparsed tail")
         self._end_run()
 
+    def _state_triple(self, m):
+        """``Tr``, ``Tf`` and ``Tm`` in a row, as the three handlers would take them."""
+        gs = self.gs
+        if self.pre is None:
+            self.pre = (m.start("triple"), (gs["font_id"], gs["tr_id"], gs["tz_id"], gs["tc_id"],
+                                            gs["tw_id"], gs["ts_id"]), self.tm_version)
+        serial = self.op_serial
+        gs["tr"] = float(m.group("tr"))
+        gs["tr_id"] = serial + 1
+        gs["font"] = m.group("font")
+        gs["font_id"] = serial + 2
+        gs["size"] = float(m.group("size"))
+        self.op_serial = serial + 3
+        self.tm = self.tlm = tuple(float(t) for t in m.group("tm").split())
+        self.tm_version += 1
+
     # graphics state
     def op_q(self, m):
         self.stack.append(dict(self.gs))
@@ -322,17 +346,17 @@ class _PageScan:
             self.gs = self.stack.pop()
 
     def op_cm(self, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if len(nums) == 6:
             self.gs["ctm"] = _mul(tuple(nums), self.gs["ctm"])
 
     # marked content
     def op_BDC(self, m):
-        operands = m.group(1)
+        operands = m.group("args")
         at = _ACTUAL_TEXT.search(operands) if b"/ActualText" in operands else None
         if at and b"/MCID" not in operands:
             d = operands.index(b"<<")
-            base = m.start(1)
+            base = m.start("args")
             span = _Span(_text_string(at.group(1)), (base + d, base + len(operands.rstrip())), base)
             self.spans.append(span)
             self.marks.append(span)
@@ -368,16 +392,16 @@ class _PageScan:
         self.in_bt = False
 
     def op_Tf(self, m):
-        tokens = m.group(1).split()
+        tokens = m.group("args").split()
         if len(tokens) != 2 or tokens[0][:1] != b"/":
-            tokens = _TOKEN.findall(m.group(1))
+            tokens = _TOKEN.findall(m.group("args"))
         if len(tokens) >= 2 and tokens[0][:1] == b"/":
             self.gs["font"] = tokens[0][1:]
             self.gs["font_id"] = self.op_serial
             self.gs["size"] = float(tokens[1])
 
     def _set(self, key, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if nums:
             self.gs[key] = nums[-1]
             self.gs[key + "_id"] = self.op_serial
@@ -398,12 +422,12 @@ class _PageScan:
         self._set("ts", m)
 
     def op_TL(self, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if nums:
             self.gs["tl"] = nums[-1]
 
     def op_Tm(self, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if len(nums) == 6:
             self.tm = self.tlm = tuple(nums)
             self.tm_version += 1
@@ -413,12 +437,12 @@ class _PageScan:
         self.tm_version += 1
 
     def op_Td(self, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if len(nums) == 2:
             self._move(*nums)
 
     def op_TD(self, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if len(nums) == 2:
             self.gs["tl"] = -nums[1]
             self._move(*nums)
@@ -428,10 +452,10 @@ class _PageScan:
 
     def op_quote(self, m):
         self._move(0.0, -self.gs["tl"])
-        self._show(m, _TOKEN.findall(m.group(1))[-1:], wrappable=False)
+        self._show(m, _TOKEN.findall(m.group("args"))[-1:], wrappable=False)
 
     def op_dquote(self, m):
-        tokens = _TOKEN.findall(m.group(1))
+        tokens = _TOKEN.findall(m.group("args"))
         if len(tokens) == 3:
             self.gs["tw"], self.gs["tc"] = float(tokens[0]), float(tokens[1])
             self.gs["tw_id"] = self.gs["tc_id"] = self.op_serial
@@ -439,10 +463,10 @@ class _PageScan:
         self._show(m, tokens[-1:], wrappable=False)
 
     def op_Tj(self, m):
-        self._show(m, _TOKEN.findall(m.group(1))[-1:])
+        self._show(m, _TOKEN.findall(m.group("args"))[-1:])
 
     def op_TJ(self, m):
-        self._show(m, [t for t in _TOKEN.findall(m.group(1)) if t not in (b"[", b"]")])
+        self._show(m, [t for t in _TOKEN.findall(m.group("args")) if t not in (b"[", b"]")])
 
     def op_BI(self, m):
         raise _Unsupported("inline image")
@@ -530,10 +554,10 @@ class _PageScan:
             cl.scale = norm
             cl.matrix = (ta, tb, tc_, td, te + cl.x0 * ta + cl.rise * tc_, tf + cl.x0 * tb + cl.rise * td)
         tm_after = _mul((1.0, 0.0, 0.0, 1.0, x, 0.0), tm)
-        pre_at, pre_ids, pre_version = self.pre or (m.start(1), state_ids, self.tm_version)
+        pre_at, pre_ids, pre_version = self.pre or (m.start("args"), state_ids, self.tm_version)
         if span is not None and span.open_at > pre_at:
             pre_at = -1                 # the span opened before its preamble: no room outside it
-        show = _Show(m.start(1), m.end(), name, size, span, self.run, clusters,
+        show = _Show(m.start("args"), m.end(), name, size, span, self.run, clusters,
                      {"tr": gs["tr"], "tz": gs["tz"], "tc": tc, "tw": gs["tw"], "ts": rise}, state_ids,
                      self.tm_version, self.tlm, tm, pre_at, pre_ids, pre_version)
         show.tm_after = tm_after
