@@ -910,7 +910,10 @@ def _restore(show: _Show, ids_before: tuple, version_before: int, tm: tuple) -> 
 # that (nothing), and pdfium skips a text object whose ActualText is unprintable but
 # encodable in its font (the twin maps every code to U+0000). MuPDF reads the innermost
 # span instead, which would give it a NUL: the inner span's ActualText is not a string,
-# which MuPDF reads as empty and poppler and pdfium pass over.
+# which MuPDF reads as empty and poppler and pdfium pass over. (The PDF standard wants a
+# text string there, and validators flag the name; the valid ones fail an extractor: an
+# empty string, () or <FEFF>, makes pdfium give a U+FFFE per glyph, and U+0000 gives MuPDF
+# a NUL per glyph. The structure tree and MCIDs are not touched either way.)
 _SILENT_OPEN = b"/Span<</ActualText<FEFF0000>>>BDC /Span<</ActualText/None>>BDC "
 _SILENT_INNER = b"/Span<</ActualText/None>>BDC "
 
