@@ -67,8 +67,6 @@ KNOWN_DEFECTS = {
         "a reply to a secretariat note is not harvested since the review-loop changes",
     "tests/test_no_markup.py::test_no_markup_or_internal_id_in_any_pdf":
         "IDs of the new NAP parts (DOC_matrix, ME_annual, LOC_commune) show in the bilingual draft",
-    "tests/test_pdf.py::test_khmer_headings_and_titles_in_muol_light":
-        "the test reads the visible glyphs' text, which the Khmer text layer now maps to nothing",
     "tests/test_no_markup.py::test_no_markup_or_internal_id_in_any_docx":
         "IDs of the new NAP parts (DOC_matrix, ME_annual, LOC_commune) show in the bilingual draft",
 }

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -53,16 +54,150 @@ def mupdf_pages(path: Path) -> list[str]:
 
 EXTRACTORS = {"poppler": poppler_raw, "pdfium": pdfium_pages, "mupdf": mupdf_pages}
 
+# --- the body and the footnotes of each page, apart from the page's furniture -------------
+# In any PDF the running header, the footer and the page's footnotes are drawn between the
+# last line of one page and the first of the next, and every extractor reads them there: a
+# sentence that goes on over a page break has them between its halves. The tests read each
+# page's body (inside the margins of style.yaml, above the footnote separator) and its
+# footnotes (below the separator) apart, with each extractor's own clipping, and join the
+# bodies of consecutive pages. Extractors cannot be told to do this themselves: Typst marks
+# the header and footer as /Artifact, but pdftotext, pdfium's text API and MuPDF's get_text
+# all read artifacts as text.
+MM = 72 / 25.4
 
-def body_text(pages: list[str], meta=None) -> str:
-    """The pages' text without running headers and footers (lines that recur, digits
-    aside, on most pages), so that a sentence going on over a page break reads as one."""
-    def key(line: str) -> str:
-        return re.sub(r"[0-9\u17e0-\u17e9]+", "#", squeeze(line))
 
-    counts = Counter(k for page in pages for k in {key(line) for line in page.splitlines() if line.strip()})
-    running = {k for k, n in counts.items() if n >= max(3, len(pages) // 2)}
-    return "".join(line for page in pages for line in page.splitlines() if key(line) not in running)
+def page_areas(path: Path) -> list[tuple[tuple, tuple]]:
+    """Per page: its body and its footnote area, as (x0, y0, x1, y1) from the top left."""
+    import yaml
+
+    page_style = yaml.safe_load((Path(__file__).resolve().parent.parent / "docgen/style/style.yaml")
+                                .read_text(encoding="utf-8"))["page"]
+    areas = []
+    with pymupdf.open(str(path)) as doc:
+        for page in doc:
+            width, height = page.rect.width, page.rect.height
+            m = page_style["landscape_margins" if width > height else "margins"]
+            top, bottom, left = m["top"] * MM, height - m["bottom"] * MM, m["left"] * MM
+            text_width = width - left - m["right"] * MM
+            separator = bottom
+            for d in page.get_drawings():
+                r = d["rect"]
+                # Typst's footnote separator: a black rule from the left margin, 30 % of the text width
+                if (r.height < 1 and abs(r.x0 - left) < 1 and 0.25 < r.width / text_width < 0.35
+                        and d.get("color") == (0.0, 0.0, 0.0) and r.y0 > top):
+                    separator = min(separator, r.y0)
+            areas.append(((0.0, top, width, separator), (0.0, separator, width, bottom)))
+    return areas
+
+
+_WORD_BOX = re.compile(r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">(.*?)</word>')
+
+
+def _centre_in(box, area) -> bool:
+    x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return area[0] <= x <= area[2] and area[1] <= y <= area[3]
+
+
+def poppler_areas(path: Path, areas) -> list[tuple[str, str]]:
+    """pdftotext -raw's words with their boxes, kept by where their centre lies: the same
+    text in the same order as its plain output, and with its spaces."""
+    import html
+
+    out = subprocess.run(["pdftotext", "-raw", "-bbox", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    pages = []
+    for page, plain, (body, notes) in zip(out.split("<page ")[1:], poppler_raw(path), areas):
+        # where the plain text has whitespace, in the whitespace-free text's positions (the
+        # word list also cuts words where a glyph has no width)
+        spaces, at = set(), 0
+        for piece in re.split(r"(\s+)", plain):
+            if piece.isspace():
+                spaces.add(at)
+            at += len(squeeze(piece))
+        kept = {id(body): [], id(notes): []}
+        at = 0
+        for a, b, c, d, t in _WORD_BOX.findall(page):
+            word = squeeze(html.unescape(t))
+            for area in (body, notes):
+                if _centre_in((float(a), float(b), float(c), float(d)), area):
+                    kept[id(area)].append((" " if at in spaces else "") + word)
+            at += len(word)
+        pages.append(("".join(kept[id(body)]), "".join(kept[id(notes)])))
+    return pages
+
+
+def pdfium_areas(path: Path, areas) -> list[tuple[str, str]]:
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        pages = []
+        for i, (body, notes) in enumerate(areas):
+            page = doc[i]
+            height, text = page.get_height(), page.get_textpage()
+            # pdfium reports a hyphen that ends a line as U+0002 (its soft-hyphen mark)
+            clip = [text.get_text_bounded(a[0], height - a[3], a[2], height - a[1]).replace("\x02", "-")
+                    for a in (body, notes)]
+            pages.append(tuple(clip))
+        return pages
+    finally:
+        doc.close()
+
+
+def mupdf_areas(path: Path, areas) -> list[tuple[str, str]]:
+    with pymupdf.open(str(path)) as doc:
+        return [(page.get_text(clip=body), page.get_text(clip=notes)) for page, (body, notes) in zip(doc, areas)]
+
+
+AREAS = {"poppler": poppler_areas, "pdfium": pdfium_areas, "mupdf": mupdf_areas}
+
+
+NEAR = 400   # characters, whitespace aside: about four lines of body text
+
+
+class Reading:
+    """What one extractor reads of a PDF: the bodies of its pages (and where they had
+    whitespace) and their footnotes."""
+
+    def __init__(self, path: Path, extractor: str):
+        pages = AREAS[extractor](path, page_areas(path))
+        self.bodies, self.breaks = [], []
+        for body, _ in pages:
+            pieces = re.split(r"(\s+)", body)
+            breaks, at = set(), 0
+            for piece in pieces:
+                if piece.isspace():
+                    breaks.add(at)
+                at += len(squeeze(piece))
+            self.bodies.append(squeeze(body))
+            self.breaks.append(breaks | {0, at})
+        self.body = "".join(self.bodies)
+        self.notes = "".join(squeeze(notes) for _, notes in pages)
+
+    def holds(self, sentence: str) -> bool:
+        return sentence in self.body or sentence in self.notes
+
+    def across_a_page_break(self, sentence: str) -> Optional[int]:
+        """The page whose body ends with the sentence's beginning while the next page's
+        body begins with the rest: the beginning (4 characters or more) ends before a
+        space or line break among the page's last ``NEAR`` characters, the rest (4 or
+        more) starts after one among the next page's first ``NEAR``. Between the halves
+        lies what the layout put there: the rest of a table row and the table's repeated
+        header row, or in the bilingual pairs the next page's English column beside the
+        Khmer. (A doubled cluster cuts a sentence inside a word, where there is no space.)"""
+        for i, (page, following) in enumerate(zip(self.bodies, self.bodies[1:])):
+            tail = max(0, len(page) - NEAR)
+            if sentence[:4] not in page[tail:]:
+                continue
+            for end in sorted(self.breaks[i]):
+                if end < tail + 4:
+                    continue
+                for k in range(4, len(sentence) - 3):
+                    if page.endswith(sentence[:k], 0, end):
+                        at = following.find(sentence[k:], 0, NEAR + len(sentence))
+                        while 0 <= at < NEAR:
+                            if at in self.breaks[i + 1]:
+                                return i
+                            at = following.find(sentence[k:], at + 1, NEAR + len(sentence))
+        return None
 
 
 def khmer_sentences(plan) -> set[str]:
@@ -142,56 +277,78 @@ KHMER_LETTERS = re.compile("[\u1780-\u17df\u17f0-\u17ff\u19e0-\u19ff]")
 
 
 def khmer_only(text: str) -> str:
-    """The Khmer letters and signs of ``text``, without digits: footnote and page numbers
-    (Khmer digits in the km PDFs) sit inside sentences in the layout but not in the data."""
+    """The Khmer letters and signs of ``text``, without digits (Typst's text of the Khmer
+    runs alone has no Latin words to compare)."""
     return "".join(KHMER_LETTERS.findall(text))
 
 
 @pytest.mark.parametrize("extractor", list(EXTRACTORS))
 def test_khmer_sentences_extract_verbatim(khmer_pdfs, plan, extractor):
-    """Each Khmer sentence of the data that a PDF holds is in its extracted text, clusters
-    in order and none doubled. Compared on the Khmer letters: in the bilingual PDFs a
-    sentence that goes on over a page break has the next page's English column between
-    its halves in every extractor's reading order, and footnote numbers sit inside
-    sentences (layout, not text); the strict figure, every character, is printed beside it."""
+    """Each Khmer sentence of the data that a PDF holds is in its extracted text, every
+    character (Latin words and digits inside it too) in order, whitespace aside: whole in
+    the bodies of the pages joined or in the footnotes, or, when the layout broke it over
+    a page, its beginning on one page and the rest on the next (see Reading).
+
+    Footnote reference marks are real text (the number a reader sees) and extract as such;
+    a citation's mark follows the text it cites, so no sentence of the data has one inside
+    it, and the comparison does not remove them."""
     sentences = khmer_sentences(plan)
-    expected = found = strict = 0
+    expected = whole = across = 0
     missing = []
-    for name, (after, markdown, meta) in khmer_pdfs.items():
+    for name, (after, markdown, _meta) in khmer_pdfs.items():
         source = source_text(markdown)
-        body = squeeze(body_text(EXTRACTORS[extractor](after), meta))
-        letters = khmer_only(body)
+        reading = Reading(after, extractor)
         for s in sentences:
-            if s in source:
-                expected += 1
-                strict += s in body
-                if khmer_only(s) in letters:
-                    found += 1
-                else:
-                    missing.append((name, s))
-    print(f"{extractor}: {found} of {expected} Khmer sentences found (strict: {strict} of {expected})")
-    assert expected > 500
-    # the rest go on over a page break with the page's footnotes or the next page's
-    # English column read between their halves: the test below leaves layout out
-    assert found >= 0.97 * expected, missing[:5]
+            if s not in source:
+                continue
+            expected += 1
+            if reading.holds(s):
+                whole += 1
+            elif reading.across_a_page_break(s) is not None:
+                across += 1
+            else:
+                missing.append((name, s))
+    found = whole + across
+    print(f"{extractor}: {found} of {expected} Khmer sentences found ({whole} whole, {across} over a page break)")
+    assert expected > 2000
+    assert found >= 0.99 * expected, missing[:5]
 
 
 @pytest.mark.parametrize("extractor", list(EXTRACTORS))
-def test_khmer_text_extracts_as_typst_was_given_it(before_after, khmer_sources, plan, extractor):
+def test_khmer_text_extracts_as_typst_was_given_it(before_after, plan, extractor):
     """Every Khmer sentence of the data that Typst's own text (its ActualText, in content
     order) holds whole is in the extracted text after the text layer: at least 99 %."""
     sentences = {khmer_only(s) for s in khmer_sentences(plan)}
     expected = found = 0
     for name, (before, after) in before_after.items():
         truth = khmer_only("".join("".join(runs) for runs in khmer_run_text(before.read_bytes())))
-        text = khmer_only(squeeze(body_text(EXTRACTORS[extractor](after))))
+        reading = Reading(after, extractor)
+        body, notes = khmer_only(reading.body), khmer_only(reading.notes)
         for s in sentences:
             if s in truth:
                 expected += 1
-                found += s in text
+                found += s in body or s in notes
     print(f"{extractor}: {found} of {expected} Khmer sentences that Typst's text holds")
     assert expected > 300
     assert found >= 0.99 * expected
+
+
+def test_poppler_default_reading_order_keeps_marks_with_their_letters(before_after, khmer_sources, plan):
+    """pdftotext without -raw (and poppler's viewers) order the characters of a line by
+    position: a mark drawn where the next letter starts would come after it. Its reading
+    order interleaves the lines of neighbouring table cells, so not every sentence is whole
+    there; measured: 440 of 488 in the NAP km, 157 when marks had no advance."""
+    sentences = khmer_sentences(plan)
+    expected = found = 0
+    for name in ("NAP-WPS_0.1_km", "ToR_0.1_km"):
+        source = source_text(khmer_sources[name][0])
+        text = squeeze("".join(poppler(before_after[name][1])))
+        for s in sentences:
+            if s in source:
+                expected += 1
+                found += s in text
+    print(f"pdftotext, default order: {found} of {expected}")
+    assert found >= 0.85 * expected
 
 
 @pytest.mark.parametrize("extractor", list(EXTRACTORS))
@@ -257,22 +414,65 @@ def test_english_pdfs_extract_as_before(plan, tmp_path):
     assert untouched >= 1
 
 
-def _mcids(pdf_path: Path) -> list[list[int]]:
+def _page_content(page) -> bytes:
     import pikepdf
 
-    with pikepdf.open(pdf_path) as doc:
-        return [sorted(int(x) for x in re.findall(rb"/MCID\s+(\d+)", page.obj.Contents.read_bytes()))
-                for page in doc.pages]
+    contents = page.obj.Contents
+    if isinstance(contents, pikepdf.Array):
+        return b"\n".join(c.read_bytes() for c in contents)
+    return contents.read_bytes()
+
+
+def _struct_tree_mcids(doc) -> set[tuple[tuple, int]]:
+    """(page, MCID) for every marked-content reference of the structure tree."""
+    import pikepdf
+
+    refs, seen = set(), set()
+    stack = [(doc.Root.StructTreeRoot, None)]
+    while stack:
+        node, page = stack.pop()
+        if isinstance(node, pikepdf.Dictionary):
+            if node.is_indirect:
+                if node.objgen in seen:
+                    continue
+                seen.add(node.objgen)
+            page = node.get("/Pg", page)
+            if node.get("/Type") == pikepdf.Name.MCR:
+                refs.add((page.objgen, int(node.MCID)))
+            elif node.get("/Type") != pikepdf.Name.OBJR and "/K" in node:
+                stack.append((node.K, page))
+        elif isinstance(node, pikepdf.Array):
+            stack.extend((child, page) for child in node)
+        elif isinstance(node, int) or hasattr(node, "__int__"):
+            refs.add((page.objgen, int(node)))
+    return refs
 
 
 def test_structure_stays_valid(before_after):
+    """qpdf's checks pass, pdfinfo still says Tagged, every MCID of the structure tree is in
+    its page's content (and no other), as many as before, and marked content nests."""
     import pikepdf
 
+    marks = re.compile(rb"\b(BDC|BMC|EMC)\b")
     for name, (before, after) in before_after.items():
-        with pikepdf.open(after) as doc:
-            assert doc.check_pdf_syntax() == [], name
-            assert doc.Root.MarkInfo.Marked
-        assert _mcids(before) == _mcids(after), name
+        counts = []
+        for path in (before, after):
+            with pikepdf.open(path) as doc:
+                assert doc.check_pdf_syntax() == [], (name, path)
+                assert doc.Root.MarkInfo.Marked
+                in_content = set()
+                for page in doc.pages:
+                    content = _page_content(page)
+                    in_content |= {(page.obj.objgen, int(n)) for n in re.findall(rb"/MCID\s+(\d+)", content)}
+                    depth = 0
+                    for op in marks.findall(content):
+                        depth += 1 if op != b"EMC" else -1
+                        assert depth >= 0, (name, path)
+                    assert depth == 0, (name, path)
+                referenced = _struct_tree_mcids(doc)
+                assert referenced == in_content, (name, path, len(referenced ^ in_content))
+                counts.append(len(referenced))
+        assert counts[0] == counts[1] > 1000, (name, counts)
         info = subprocess.run(["pdfinfo", str(after)], capture_output=True, text=True).stdout
         assert re.search(r"Tagged:\s+yes", info), name
 

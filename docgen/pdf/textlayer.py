@@ -20,7 +20,8 @@ searchable (OCRmyPDF, Tesseract). It works from the PDF alone:
   left out.
 * The layer: the run's text in the glyphless font from the run's origin to its end
   (``Tz`` fits it), inside the run's own marked-content sequence, before its glyphs;
-  the structure tree (MCIDs) is untouched.
+  the structure tree (MCIDs) is untouched. Non-spacing marks advance less than letters
+  in that font (see ``MARK_ADVANCE``).
 * Silencing: the glyphs switch to a twin of their font (same program, widths, encoding;
   every code mapped to U+0000) inside two spans, see ``_SILENT_OPEN``.
 
@@ -34,6 +35,7 @@ import re
 import struct
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 from . import glyphless as _glyphless
@@ -41,7 +43,7 @@ from . import glyphless as _glyphless
 __all__ = ["fix_khmer_text", "khmer_run_text", "TEXTLAYER_VERSION"]
 
 # Part of the build cache's key: change it whenever the output for the same input changes.
-TEXTLAYER_VERSION = "textlayer-2"
+TEXTLAYER_VERSION = "textlayer-4"
 
 _KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
 
@@ -54,7 +56,12 @@ _ARR = rb"\[(?:[^\[\]()]|" + _STR + rb")*\]"
 _DICT = (rb"<<(?:[^<>()]|" + _STR + rb"|" + _HEX + rb"|<<(?:[^<>()]|" + _STR + rb"|" + _HEX
          + rb")*>>)*>>")
 _OPERAND = b"(?:" + b"|".join([_NUM, _NAME, _STR, _DICT, _HEX, _ARR, rb"true|false|null"]) + b")"
-_OP = re.compile(rb"(?:\s|%[^\r\n]*)*((?:" + _OPERAND + rb"(?:\s|%[^\r\n]*)*)*)([A-Za-z'\"][A-Za-z0-9*]*|'|\")", re.S)
+# Typst sets render mode, font and text matrix before every show: those three operations
+# are matched (and interpreted) as one, a third of all operations of a Khmer page
+_STATE_TRIPLE = (rb"(?P<tr>" + _NUM + rb")\s*Tr\s*/(?P<font>[^\s/\[\]()<>{}%]*)\s+(?P<size>" + _NUM
+                 + rb")\s*Tf\s*(?P<tm>" + _NUM + rb"(?:\s+" + _NUM + rb"){5})\s*Tm(?![A-Za-z0-9*])")
+_OP = re.compile(rb"(?:\s|%[^\r\n]*)*(?:(?P<triple>" + _STATE_TRIPLE + rb")|(?P<args>(?:" + _OPERAND
+                 + rb"(?:\s|%[^\r\n]*)*)*)(?P<op>[A-Za-z'\"][A-Za-z0-9*]*|'|\"))", re.S)
 _ACTUAL_TEXT = re.compile(rb"/ActualText\s*(" + _STR + rb"|" + _HEX + rb")", re.S)
 _TRAILING = re.compile(rb"(?:\s|%[^\r\n]*)*\Z")
 _TOKEN = re.compile(b"|".join([_NUM, _NAME, _STR, _HEX, rb"\[|\]", _DICT]), re.S)
@@ -81,6 +88,14 @@ def _string_bytes(token: bytes) -> bytes:
     return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
 
 
+@lru_cache(maxsize=1 << 16)
+def _codes(token: bytes) -> tuple[int, ...]:
+    """The 2-byte codes a string operand of a Type0 Identity-H font shows (the same
+    tokens recur all over a document: a glyph, a word)."""
+    raw = _string_bytes(token)
+    return struct.unpack(f">{len(raw) // 2}H", raw[: len(raw) // 2 * 2])
+
+
 def _text_string(token: bytes) -> str:
     """A PDF text string (UTF-16BE with BOM, else PDFDocEncoding ~ Latin-1)."""
     raw = _string_bytes(token)
@@ -90,7 +105,10 @@ def _text_string(token: bytes) -> str:
 
 
 def _numbers(operands: bytes) -> list[float]:
-    return [float(t) for t in _TOKEN.findall(operands)]
+    try:
+        return [float(t) for t in operands.split()]   # what text and matrix operators have
+    except ValueError:
+        return [float(t) for t in _TOKEN.findall(operands)]
 
 
 # --- fonts ------------------------------------------------------------------------------
@@ -191,7 +209,7 @@ class _Span:
     claimed: bool = False          # its text is already given to a cluster
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cluster:
     """Text that belongs to one place: the glyphs of an ActualText span, or one glyph."""
     text: str
@@ -209,7 +227,7 @@ class _Cluster:
     dropped: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Show:
     start: int                     # operands start
     end: int                       # after the operator
@@ -275,25 +293,48 @@ class _PageScan:
         data = self.data
         pos = 0
         handlers = self.HANDLERS
+        preamble_ops = _PREAMBLE_OPS
         for m in _OP.finditer(data):
-            if m.start() != pos:
+            start, end = m.span()
+            if start != pos:
                 raise _Unsupported("unparsed bytes")
-            pos = m.end()
-            op = m.group(2)
-            if op in _PREAMBLE_OPS:
+            pos = end
+            op = m.group("op")
+            if op is None:
+                self._state_triple(m)
+                continue
+            handler = handlers.get(op)
+            if op in preamble_ops:
                 if self.pre is None:
                     gs = self.gs
-                    self.pre = (m.start(1), (gs["font_id"], gs["tr_id"], gs["tz_id"], gs["tc_id"],
+                    self.pre = (m.start("args"), (gs["font_id"], gs["tr_id"], gs["tz_id"], gs["tc_id"],
                                              gs["tw_id"], gs["ts_id"]), self.tm_version)
-            handler = handlers.get(op)
-            if handler is not None:
                 self.op_serial += 1
                 handler(self, m)
-            if op not in _PREAMBLE_OPS:
+            else:
+                if handler is not None:
+                    self.op_serial += 1
+                    handler(self, m)
                 self.pre = None
         if not _TRAILING.match(data, pos):
             raise _Unsupported("unparsed tail")
         self._end_run()
+
+    def _state_triple(self, m):
+        """``Tr``, ``Tf`` and ``Tm`` in a row, as the three handlers would take them."""
+        gs = self.gs
+        if self.pre is None:
+            self.pre = (m.start("triple"), (gs["font_id"], gs["tr_id"], gs["tz_id"], gs["tc_id"],
+                                            gs["tw_id"], gs["ts_id"]), self.tm_version)
+        serial = self.op_serial
+        gs["tr"] = float(m.group("tr"))
+        gs["tr_id"] = serial + 1
+        gs["font"] = m.group("font")
+        gs["font_id"] = serial + 2
+        gs["size"] = float(m.group("size"))
+        self.op_serial = serial + 3
+        self.tm = self.tlm = tuple(float(t) for t in m.group("tm").split())
+        self.tm_version += 1
 
     # graphics state
     def op_q(self, m):
@@ -305,17 +346,17 @@ class _PageScan:
             self.gs = self.stack.pop()
 
     def op_cm(self, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if len(nums) == 6:
             self.gs["ctm"] = _mul(tuple(nums), self.gs["ctm"])
 
     # marked content
     def op_BDC(self, m):
-        operands = m.group(1)
+        operands = m.group("args")
         at = _ACTUAL_TEXT.search(operands) if b"/ActualText" in operands else None
         if at and b"/MCID" not in operands:
             d = operands.index(b"<<")
-            base = m.start(1)
+            base = m.start("args")
             span = _Span(_text_string(at.group(1)), (base + d, base + len(operands.rstrip())), base)
             self.spans.append(span)
             self.marks.append(span)
@@ -351,14 +392,16 @@ class _PageScan:
         self.in_bt = False
 
     def op_Tf(self, m):
-        tokens = _TOKEN.findall(m.group(1))
+        tokens = m.group("args").split()
+        if len(tokens) != 2 or tokens[0][:1] != b"/":
+            tokens = _TOKEN.findall(m.group("args"))
         if len(tokens) >= 2 and tokens[0][:1] == b"/":
             self.gs["font"] = tokens[0][1:]
             self.gs["font_id"] = self.op_serial
             self.gs["size"] = float(tokens[1])
 
     def _set(self, key, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if nums:
             self.gs[key] = nums[-1]
             self.gs[key + "_id"] = self.op_serial
@@ -379,12 +422,12 @@ class _PageScan:
         self._set("ts", m)
 
     def op_TL(self, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if nums:
             self.gs["tl"] = nums[-1]
 
     def op_Tm(self, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if len(nums) == 6:
             self.tm = self.tlm = tuple(nums)
             self.tm_version += 1
@@ -394,12 +437,12 @@ class _PageScan:
         self.tm_version += 1
 
     def op_Td(self, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if len(nums) == 2:
             self._move(*nums)
 
     def op_TD(self, m):
-        nums = _numbers(m.group(1))
+        nums = _numbers(m.group("args"))
         if len(nums) == 2:
             self.gs["tl"] = -nums[1]
             self._move(*nums)
@@ -409,10 +452,10 @@ class _PageScan:
 
     def op_quote(self, m):
         self._move(0.0, -self.gs["tl"])
-        self._show(m, _TOKEN.findall(m.group(1))[-1:], wrappable=False)
+        self._show(m, _TOKEN.findall(m.group("args"))[-1:], wrappable=False)
 
     def op_dquote(self, m):
-        tokens = _TOKEN.findall(m.group(1))
+        tokens = _TOKEN.findall(m.group("args"))
         if len(tokens) == 3:
             self.gs["tw"], self.gs["tc"] = float(tokens[0]), float(tokens[1])
             self.gs["tw_id"] = self.gs["tc_id"] = self.op_serial
@@ -420,10 +463,10 @@ class _PageScan:
         self._show(m, tokens[-1:], wrappable=False)
 
     def op_Tj(self, m):
-        self._show(m, _TOKEN.findall(m.group(1))[-1:])
+        self._show(m, _TOKEN.findall(m.group("args"))[-1:])
 
     def op_TJ(self, m):
-        self._show(m, [t for t in _TOKEN.findall(m.group(1)) if t not in (b"[", b"]")])
+        self._show(m, [t for t in _TOKEN.findall(m.group("args")) if t not in (b"[", b"]")])
 
     def op_BI(self, m):
         raise _Unsupported("inline image")
@@ -450,8 +493,14 @@ class _PageScan:
             self._end_run()
             self.tm = None
             return
-        span = next((s for s in reversed(self.marks) if isinstance(s, _Span)), None)
-        key = (id(font), next((s for s in reversed(self.marks) if not isinstance(s, _Span)), 0))
+        span, mark = None, 0
+        for top in reversed(self.marks):
+            if isinstance(top, _Span):
+                if span is None:
+                    span = top
+            elif not mark:
+                mark = top
+        key = (id(font), mark)
         if self.run is None or self.run_key != key:
             self._end_run()
             self.run = _Run()
@@ -470,8 +519,7 @@ class _PageScan:
                 if span is None:
                     current = None
                 continue
-            raw = _string_bytes(item)
-            for code in struct.unpack(f">{len(raw) // 2}H", raw[: len(raw) // 2 * 2]):
+            for code in _codes(item):
                 advance = (widths.get(code, dw) / 1000.0 * size + tc) * th
                 if current is not None:
                     # Typst moves a mark with a TJ adjustment and does not move back: the
@@ -506,19 +554,22 @@ class _PageScan:
             cl.scale = norm
             cl.matrix = (ta, tb, tc_, td, te + cl.x0 * ta + cl.rise * tc_, tf + cl.x0 * tb + cl.rise * td)
         tm_after = _mul((1.0, 0.0, 0.0, 1.0, x, 0.0), tm)
-        pre_at, pre_ids, pre_version = self.pre or (m.start(1), state_ids, self.tm_version)
+        pre_at, pre_ids, pre_version = self.pre or (m.start("args"), state_ids, self.tm_version)
         if span is not None and span.open_at > pre_at:
             pre_at = -1                 # the span opened before its preamble: no room outside it
-        show = _Show(m.start(1), m.end(), name, size, span, self.run, clusters,
-                     {k: gs[k] for k in ("tr", "tz", "tc", "tw", "ts")}, state_ids,
+        show = _Show(m.start("args"), m.end(), name, size, span, self.run, clusters,
+                     {"tr": gs["tr"], "tz": gs["tz"], "tc": tc, "tw": gs["tw"], "ts": rise}, state_ids,
                      self.tm_version, self.tlm, tm, pre_at, pre_ids, pre_version)
         show.tm_after = tm_after
         show.origin_along = e * ux + f * uy
         self.run.shows.append(show)
         if span is not None:
             span.shows.append(show)
-        if not self.run.khmer and any(_KHMER.search(cl.text) for cl in clusters):
-            self.run.khmer = True
+        if not self.run.khmer:
+            for cl in clusters:
+                if cl.text and _KHMER.search(cl.text):
+                    self.run.khmer = True
+                    break
         self.shows.append(show)
         self.previous = show
         self.tm = tm_after
@@ -688,9 +739,18 @@ def _scan_page(page, font_cache: dict) -> Optional[_PageScan]:
 
 
 # --- pass 2: the rewrite ----------------------------------------------------------------
+@lru_cache(maxsize=1 << 14)
 def _num(value: float) -> bytes:
     text = f"{value:.4f}".rstrip("0").rstrip(".")
     return (text if text not in ("-0", "") else "0").encode()
+
+
+# Non-spacing marks advance 0.4 em in the glyphless font (letters 1 em). MuPDF gives a
+# mark no advance whatever the font says, so the pen it follows fell behind by each
+# mark's width and it read the gap to the next letter or run as a new line (a word cut
+# in two); with no advance at all, poppler's reading order (by position) puts a mark
+# after the next letter. 0.4 em keeps both: measured over NAP km, ToR km, NAP en-km.
+MARK_ADVANCE = 400
 
 
 class _InvisibleFont:
@@ -703,6 +763,7 @@ class _InvisibleFont:
         self.pdf = pdf
         self.codes: dict[str, int] = {}
         self.next_private = 0xD800          # surrogate values never stand for a BMP char
+        self.marks: set[int] = set()        # codes of non-spacing marks: MARK_ADVANCE
         descriptor = pdf.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/" + _glyphless.FONT_NAME),
             Flags=5, FontBBox=[0, _glyphless.DESCENT, _glyphless.ADVANCE, _glyphless.ASCENT],
@@ -721,8 +782,9 @@ class _InvisibleFont:
             DescendantFonts=[self.cid_font]))
 
     def encode(self, text: str) -> tuple[bytes, int]:
-        """Hex digits of the codes for ``text`` and how many codes that is."""
+        """Hex digits of the codes for ``text`` and their advance, in thousandths of an em."""
         out = []
+        advance = 0
         codes = self.codes
         for ch in text:
             code = codes.get(ch)
@@ -735,7 +797,12 @@ class _InvisibleFont:
                     self.next_private += 1
                 codes[ch] = code
             out.append(code)
-        return b"".join(b"%04X" % c for c in out), len(out)
+            if unicodedata.category(ch) in ("Mn", "Me"):
+                self.marks.add(code)
+                advance += MARK_ADVANCE
+            else:
+                advance += _glyphless.ADVANCE
+        return b"".join(b"%04X" % c for c in out), advance
 
     def finish(self) -> None:
         import pikepdf
@@ -753,6 +820,11 @@ class _InvisibleFont:
                 "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
                 + "\n".join(lines) + "\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
         self.font.ToUnicode = self.pdf.make_stream(cmap.encode("ascii"))
+        widths = []
+        for code in sorted(self.marks):
+            widths += [code, [MARK_ADVANCE]]
+        if widths:
+            self.cid_font.W = pikepdf.Array(widths)
         top = max([code for code, _ in pairs] + [0])
         self.cid_font.CIDToGIDMap = self.pdf.make_stream(b"\x00\x01" * (top + 1))
 
@@ -802,9 +874,9 @@ def _invisible_text(run: _Run, text: str, font_name: bytes, invisible: _Invisibl
     reach = max([c.along1 for show in run.shows for c in show.clusters] + [first.origin_along])
     scale = next((c.scale for show in run.shows for c in show.clusters), 1.0)
     width = (reach - first.origin_along) / scale
-    hexdigits, count = invisible.encode(text)
+    hexdigits, advance = invisible.encode(text)
     size = first.size
-    tz = 100.0 * width / (count * _glyphless.ADVANCE / 1000.0 * size) if size and count else 100.0
+    tz = 100.0 * width / (advance / 1000.0 * size) if size and advance else 100.0
     return (b"3 Tr /" + font_name + b" " + _num(size) + b" Tf " + b" ".join(_num(v) for v in first.tm_start)
             + b" Tm " + _num(round(max(tz, 0.01), 3)) + b" Tz <" + hexdigits + b">Tj")
 
@@ -838,7 +910,10 @@ def _restore(show: _Show, ids_before: tuple, version_before: int, tm: tuple) -> 
 # that (nothing), and pdfium skips a text object whose ActualText is unprintable but
 # encodable in its font (the twin maps every code to U+0000). MuPDF reads the innermost
 # span instead, which would give it a NUL: the inner span's ActualText is not a string,
-# which MuPDF reads as empty and poppler and pdfium pass over.
+# which MuPDF reads as empty and poppler and pdfium pass over. (The PDF standard wants a
+# text string there, and validators flag the name; the valid ones fail an extractor: an
+# empty string, () or <FEFF>, makes pdfium give a U+FFFE per glyph, and U+0000 gives MuPDF
+# a NUL per glyph. The structure tree and MCIDs are not touched either way.)
 _SILENT_OPEN = b"/Span<</ActualText<FEFF0000>>>BDC /Span<</ActualText/None>>BDC "
 _SILENT_INNER = b"/Span<</ActualText/None>>BDC "
 
