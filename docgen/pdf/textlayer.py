@@ -513,6 +513,7 @@ class _PageScan:
         x = 0.0
         clusters: list[_Cluster] = []
         current: Optional[_Cluster] = None
+        advanced = 0.0  # the current cluster's glyph advances so far
         for item in items:
             if item[:1] not in (b"(", b"<"):
                 x -= float(item) / 1000.0 * size * th
