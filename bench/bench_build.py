@@ -164,14 +164,24 @@ def main() -> int:
         data = tmp / "plan_data"
         shutil.copytree(args.data, data)
 
+        def fresh_tmp(name: str) -> None:
+            """A cold build starts without the LibreOffice layout answers earlier runs left
+            in the temp folder (the build's own cache is in its output folder)."""
+            folder = tmp / "tmp" / name
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            os.environ["TMPDIR"] = str(folder)
+
         def cold(i):
             out = tmp / f"cold{i}"
             shutil.rmtree(out, ignore_errors=True)
+            fresh_tmp(f"cold{i}")
             return docgen("--data", str(data), "--out", str(out)), lambda: count_files(out)
         results.append(measure("cold full build", args.runs, cold, None))
         cold_out = tmp / "cold0"
 
         def noop(i):
+            os.environ["TMPDIR"] = str(tmp / "tmp" / "cold0")  # the cold build's, as a user's would be
             return docgen("--data", str(data), "--out", str(cold_out)), lambda: 0
         results.append(measure("no-op build", args.runs, noop, None, "nothing changed"))
 
@@ -197,6 +207,7 @@ def main() -> int:
         def nap(i):
             out = tmp / f"nap{i}"
             shutil.rmtree(out, ignore_errors=True)
+            fresh_tmp(f"nap{i}")
             return docgen("--data", str(data), "--out", str(out), "--doc", "nap"), lambda: count_files(out)
         results.append(measure("NAP files alone", args.runs, nap, None))
 
@@ -223,6 +234,7 @@ def main() -> int:
             def scaled(i, plan=plan, factor=factor):
                 out = tmp / f"x{factor}_{i}"
                 shutil.rmtree(out, ignore_errors=True)
+                fresh_tmp(f"x{factor}_{i}")
                 return docgen("--data", str(plan), "--out", str(out), "--doc", "nap"), lambda: count_files(out)
             results.append(measure(f"{n}-action plan, NAP files", runs, scaled, None))
     finally:
