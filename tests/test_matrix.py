@@ -58,9 +58,10 @@ def matrix_pages(pdf) -> list[dict]:
 
 def flat(text: str) -> str:
     # pandoc's Typst writer writes typographic apostrophes and quotes as straight ones
-    # ... and a line may break after '-' or '/' (no space there in the text)
+    # ... and a line may break after '-' or '/', or on either side of an em dash (no space
+    # there in the text)
     text = " ".join(text.translate(str.maketrans("’‘“”", "''\"\"")).split())
-    return re.sub(r"(?<=[-/]) ", "", text)
+    return re.sub(r" ?— ?", "—", re.sub(r"(?<=[-/]) ", "", text))
 
 
 @pytest.fixture(scope="module")
