@@ -52,8 +52,6 @@ def built_all():
 # Defects found when the branches of this round were merged, each still to fix: expected to
 # fail (not skipped), so a fix shows as XPASS and the entry is removed.
 KNOWN_DEFECTS = {
-    "tests/test_nap_parts.py::test_reviewer_reply_to_a_secretariat_note_is_harvested":
-        "a reply to a secretariat note is not harvested since the review-loop changes",
     "tests/test_no_markup.py::test_no_markup_or_internal_id_in_any_pdf":
         "IDs of the new NAP parts (DOC_matrix, ME_annual, LOC_commune) show in the bilingual draft",
     "tests/test_pdf.py::test_khmer_headings_and_titles_in_muol_light":

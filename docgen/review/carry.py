@@ -32,6 +32,10 @@ from ..fsutil import atomic_write_bytes
 from ..model.feedback import FeedbackItem, FeedbackRound
 from .known import bookmark_name
 
+# The round name of the secretariat's notes for reviewers (docgen.notes), carried as comments
+# like feedback items though no feedback file holds them.
+NOTES_ROUND = "notes"
+
 REL_COMMENTS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 CARRIED = re.compile(r"^\[(?P<round>[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}) (?P<id>FB_[0-9a-f]{12})\]\s*")
