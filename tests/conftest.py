@@ -52,14 +52,10 @@ def built_all():
 # Defects found when the branches of this round were merged, each still to fix: expected to
 # fail (not skipped), so a fix shows as XPASS and the entry is removed.
 KNOWN_DEFECTS = {
-    "tests/test_no_markup.py::test_no_markup_or_internal_id_in_any_pdf":
-        "IDs of the new NAP parts (DOC_matrix, ME_annual, LOC_commune) show in the bilingual draft",
     "tests/test_pdf.py::test_khmer_headings_and_titles_in_muol_light":
         "the test reads the visible glyphs' text, which the Khmer text layer now maps to nothing",
     "tests/test_version_folder.py::test_a_killed_build_leaves_the_previous_folder_and_the_next_build_cleans_up":
         "a killed build's worker processes can leave a temp folder the next build does not remove",
-    "tests/test_no_markup.py::test_no_markup_or_internal_id_in_any_docx":
-        "IDs of the new NAP parts (DOC_matrix, ME_annual, LOC_commune) show in the bilingual draft",
 }
 
 

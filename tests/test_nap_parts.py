@@ -276,3 +276,71 @@ def test_reviewer_reply_to_a_secretariat_note_is_harvested(built, plan, tmp_path
     assert [(i.reviewer.name, i.text, i.anchor.id) for i in items] == [
         ("Dara Kim", "The MOWIP report gives 92 per cent overall.", "PROT_06")]
     assert items[0].commented_text.startswith("reply to FB_") and "(notes)" in items[0].commented_text
+
+
+def _table_after(doc, bookmark: str):
+    start = doc.xpath(f"//w:bookmarkStart[@w:name='{bookmark}']", namespaces=NS)[0]
+    return start.xpath("following::w:tbl[1]", namespaces=NS)[0]
+
+
+def _proposal_text(el) -> str:
+    return "".join(t.text or "" for r in el.xpath(".//w:r[w:rPr/w:rStyle/@w:val='Proposal']", namespaces=NS)
+                   for t in r.iter(f"{W}t"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_matrix_marks_proposed_leads_in_docx(built, plan, lang):
+    """Every lead of the matrix is in the proposal style with its dagger, as in the chapters."""
+    doc = etree.fromstring(parts(nap(built, plan, lang, "docx"))["word/document.xml"])
+    rows = _table_after(doc, "DOC_matrix").findall(f"{W}tr")[1:]
+    assert len(rows) == len(live_actions(plan))
+    for row in rows:
+        a = plan.action[re.match(r"[A-Z]+_\d+", xml_text(etree.tostring(row.find(f"{W}tc")))).group()]
+        lead = row.findall(f"{W}tc")[2]
+        marked = _proposal_text(lead)
+        assert marked.endswith("\u2020"), (lang, a.id, xml_text(etree.tostring(lead)))
+        assert plan.institution[a.lead[0]].acronym.en in marked, (lang, a.id, marked)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_tor_has_the_reading_legend(built, plan, lang):
+    """The ToR explains its marks as the NAP does: citations, proposals (style and †) and its
+    numbered placeholders, in every language and both formats."""
+    from pypdf import PdfReader
+
+    docx = built[f"ToR_{plan.metadata.version}_{lang}.docx"]
+    doc = etree.fromstring(parts(docx)["word/document.xml"])
+    start = doc.xpath("//w:bookmarkStart[@w:name='TOR_reading']", namespaces=NS)
+    assert start, lang
+    legend = start[0].xpath("following::w:tbl[1]" if lang == "en-km" else "following::w:p[position() <= 4]",
+                            namespaces=NS)
+    text = strip_invisible("".join(xml_text(etree.tostring(e)) for e in legend))
+    styles = {s for e in legend for s in e.xpath(".//w:rStyle/@w:val", namespaces=NS)}
+    assert {"Proposal", "Placeholder"} <= styles, (lang, styles)
+    assert "\u2020" in text
+    words = {"en": ["footnote", "drafting team", "secretariat"],
+             "km": ["ជើងទំព័រ", "ក្រុមរៀបចំសេចក្ដីព្រាង", "លេខាធិការដ្ឋាន"]}
+    for w in words["km" if lang == "km" else "en"] + (words["km"] if lang == "en-km" else []):
+        assert w in text, (lang, w)
+    if shutil.which("pdftotext") is None:
+        return
+    pdf = built[f"ToR_{plan.metadata.version}_{lang}.pdf"]
+    outline = [o.title.replace("\u200b", "") for o in PdfReader(str(pdf)).outline if not isinstance(o, list)]
+    want = {"en": "How to read this draft", "km": "របៀបអានសេចក្ដីព្រាងនេះ",
+            "en-km": "How to read this draft / របៀបអានសេចក្ដីព្រាងនេះ"}[lang]
+    assert want in outline, (lang, outline)
+    assert "\u2020" in subprocess.run(["pdftotext", "-l", "4", str(pdf), "-"], capture_output=True, text=True).stdout
+
+
+def test_rationale_table_is_khmer_in_the_khmer_draft(built, plan):
+    """The annex of proposals names what each rationale covers as a Khmer reader does: no English
+    words, only the plan's printed labels (PROT_01, SO2_I1) and acronyms."""
+    doc = etree.fromstring(parts(nap(built, plan, "km", "docx"))["word/document.xml"])
+    rows = _table_after(doc, "DOC_notes_proposals").findall(f"{W}tr")
+    assert len(rows) >= 10
+    for row in rows:
+        for n, cell in enumerate(row.findall(f"{W}tc")):
+            text = strip_invisible(xml_text(etree.tostring(cell)))
+            assert n > 0 or re.search(r"[\u1780-\u17ff]", text), text  # the rationale is in Khmer
+            english = re.findall(r"\b[a-z]{2,}\b", re.sub(r"\b[A-Za-z0-9]+_[A-Za-z0-9_]+\b", "", text))
+            assert not english, (english, text)
