@@ -385,3 +385,25 @@ def test_notes_keep_their_text_in_libreoffice_with_the_secretariat_comments(buil
     ours, theirs = _notes_in_order(docx), _notes_in_order(tmp_path / "lo" / docx.name)
     assert len(ours) >= 90 and all(ours)
     assert theirs == ours, next((n, a, b) for n, (a, b) in enumerate(zip(ours, theirs)) if a != b)
+
+
+def test_notes_for_reviewers_are_khmer_in_the_khmer_draft(built, plan):
+    """Every note of the annex, the conflicts' explanations (retained_because) included, reads in
+    Khmer in the Khmer draft: no English words beside the printed labels, acronyms and titles."""
+    doc = etree.fromstring(parts(nap(built, plan, "km", "docx"))["word/document.xml"])
+    start = doc.xpath("//w:bookmarkStart[@w:name='DOC_notes']", namespaces=NS)[0]
+    end = doc.xpath("//w:bookmarkStart[@w:name='DOC_notes_proposals']", namespaces=NS)[0]
+    before_end = set(end.xpath("preceding::w:p", namespaces=NS))
+    paras = [p for p in start.xpath("following::w:p", namespaces=NS) if p in before_end]
+    notes = [strip_invisible(xml_text(etree.tostring(p))) for p in paras]
+    notes = [t for t in notes if re.search(r"[\u1780-\u17ff]", t)]
+    assert len(notes) >= len(review_notes_of(plan))
+    for text in notes:
+        english = re.findall(r"\b[a-z]{3,}\b", re.sub(r"\b[A-Za-z0-9]+_[A-Za-z0-9_]+\b", "", text))
+        assert not english, (english, text[:200])
+
+
+def review_notes_of(plan):
+    from docgen.status import review_notes
+
+    return review_notes(plan)

@@ -388,9 +388,12 @@ def _notes(plan: Plan) -> list[dict[str, Any]]:
             fig_en = "; ".join(f"{c[0].en} ({c[1].en})" for c in cited)
             fig_km = "; ".join(f"{c[0].km} ({c[1].km})" for c in cited)
             used = figure(b)
-            why_en = f" {b.retained_because}" if b.retained_because else ""
+            why = tx(b.retained_because)
+            why_en = f" {why.en}" if why else ""
+            why_km = f" {why.km or why.en}" if why else ""
             text = Tx(_LABELS["conflict_text"][0].format(ind=ind.id, figures=fig_en, used=used.en) + why_en,
-                      _LABELS["conflict_text"][1].format(ind=ind.id, figures=fig_km, used=used.km) + why_en)
+                      _LABELS["conflict_text"][1].format(ind=ind.id, figures=fig_km, used=used.km) + why_km,
+                      stale=bool(why and (why.stale or not why.km)))
         out.append({"id": n["id"], "about": n["about"], "about_label": _about_label(plan, n["about"]),
                     "kind": L(f"note_{n['kind']}"), "text": text,
                     "source": v.source(n["source"], plan) if n["source"] else None})

@@ -108,7 +108,7 @@ class Figure(Strict):
 class Baseline(Figure):
     # When sources disagree: every other reported figure, and why this one is used.
     alternatives: list[Figure] = []
-    retained_because: Optional[str] = None
+    retained_because: Optional[Text] = None
 
 
 class Target(Provenanced):
