@@ -144,7 +144,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "rationale": ("Why", "ហេតុផល"),
     "applies_to": ("Applies to", "អនុវត្តចំពោះ"),
     "n_items": ("{n} items", "{n} ចំណុច"),
-    "n_more": ("and {n} more", "និង {n} ទៀត"),
     "plan_period": ("the plan period", "រយៈពេលនៃផែនការ"),
     "part_item": ("{part}, item {n}", "{part} ចំណុចទី {n}"),
     "indicator_target": ("{ind}: {target}", "{ind}៖ {target}"),
@@ -309,11 +308,15 @@ def _rationale_groups(plan: Plan) -> list[dict[str, Any]]:
     for g in groups.values():
         names = list(g["what"].values())
         n = len(names)
+        # labels alone (PROT_01, SO1_I1) read the same in both languages: the bilingual cell
+        # shows them once, and a long list ends with its count, "... (33)"
+        labels_only = all(x.en == x.km for x in names)
         if n > 8:
-            names = names[:6] + [_fmt("n_more", n=v.number(n - 6))]
-        out.append({"rationale": g["rationale"], "applies_to": Tx("; ".join(x.en for x in names),
-                                                                  "; ".join(x.km for x in names)),
-                    "count": n})
+            count = v.number(n)
+            names = names[:6] + [Tx(f"... ({count.en})", f"... ({count.km})")]
+        out.append({"rationale": g["rationale"], "count": n,
+                    "applies_to": Tx("; ".join(x.en for x in names), "; ".join(x.km for x in names),
+                                     numeric=labels_only)})
     return out
 
 
