@@ -407,3 +407,33 @@ def review_notes_of(plan):
     from docgen.status import review_notes
 
     return review_notes(plan)
+
+
+def test_docgen_harvest_records_a_reply_to_a_note_once(built, plan, tmp_path, plan_copy, capsys):
+    """`docgen harvest` writes the reply into the round's feedback file, anchored where the note
+    is, and a second harvest of the same file adds nothing."""
+    from test_harvest import add_word_comments_extended, write_parts
+
+    returned = tmp_path / "returned.docx"
+    shutil.copy(nap(built, plan, "en", "docx"), returned)
+    p = parts(returned)
+    comments = etree.fromstring(p["word/comments.xml"])
+    note = next(c for c in comments.iter(f"{W}comment") if "18 December 2024" in "".join(c.itertext()))
+    reply = etree.SubElement(comments, f"{W}comment", {f"{W}id": "901", f"{W}author": "Sokha Chan",
+                                                        f"{W}date": "2026-12-01T11:00:00Z"})
+    etree.SubElement(etree.SubElement(etree.SubElement(reply, f"{W}p"), f"{W}r"), f"{W}t").text = \
+        "Our attendance sheet counts 71."
+    p["word/comments.xml"] = etree.tostring(comments, xml_declaration=True, encoding="UTF-8", standalone=True)
+    write_parts(returned, p)
+    add_word_comments_extended(returned, {"901": note.get(f"{W}id")}, set())
+    args = ["harvest", "--data", str(plan_copy), "--build", str(tmp_path / "no-build"), "--round", "round2",
+            str(returned)]
+    main(args)
+    first = capsys.readouterr().out
+    assert "1 new item" in first, first
+    recorded = (plan_copy / "feedback" / "round2.yaml").read_text(encoding="utf-8")
+    assert recorded.count("Our attendance sheet counts 71.") == 1
+    assert "SEC_method" in recorded and "reply to FB_" in recorded
+    main(args)
+    assert "0 new items, 1 already recorded" in capsys.readouterr().out
+    assert (plan_copy / "feedback" / "round2.yaml").read_text(encoding="utf-8") == recorded
