@@ -39,7 +39,7 @@ def main() -> int:
 
     import pikepdf
 
-    from docgen.build import plan_jobs
+    from docgen.documents import plan_jobs
     from docgen.pdf import compile_typst, to_typst
     from docgen.pdf.textlayer import fix_khmer_text
     from docgen.validate import require_plan

@@ -13,10 +13,9 @@ the old folder's place in one rename: readers see the old drafts or the new ones
 a mix. A file that cannot be replaced (open in Word) stops the build before the swap.
 A released version's folder is never written; other versions' folders are never touched.
 
-Adding a document type: one context function + one template, registered in
-``DOCUMENTS`` below. Documents registered with ``changes=True`` (the NAP) get
-``changes`` in their context when an earlier version is released under the output
-root: the "Changes since OLD" annex data (:func:`docgen.versions.annex_context`).
+The documents themselves are registered in :mod:`docgen.documents`. A repeated build
+with nothing changed is answered from the manifests before that (or the plan) is even
+imported.
 """
 from __future__ import annotations
 
@@ -25,132 +24,29 @@ import datetime as dt
 import importlib
 import os
 import shutil
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Sequence
 
-from . import cache, i18n, khmer
-from .context.consultation import (consultation_assets, consultation_context, consultations_each,
-                                   summary_assets, summary_context)
-from .context.nap import nap_context
-from .notes import note_comments
-from .context.review import review_context, review_rounds_each
-from .context.tor import tor_context
-from .context.values import Tx
-from .buildcache import MANIFEST_NAME, Manifest, fingerprint, inputs_key, toolchain_key, tree_digest
+from . import cache, khmer
+from .buildcache import (MANIFEST_NAME, Manifest, fingerprint, inputs_key, request_key, toolchain_key, tree_digest,
+                         up_to_date)
 from .diagnostics import Diagnostic, DocgenError, Severity, relative
-from .docmeta import DocMeta
-from .markdown.render import render
-from .model.bundle import Plan
 from .progress import Progress
 from .versionfolder import (link_or_copy, new_temp_folder, refuse_unreplaceable, remove_stale, swap_in,
                             version_lock)
+
+if TYPE_CHECKING:
+    from .documents import Job, Target
+    from .model.bundle import Plan
 
 FORMATS = ("docx", "pdf")
 CACHE_DIR = ".cache"  # build/.cache/: images and other cached intermediate results (docgen.cache)
 # Backends are looked up at call time (module, function), so tests can replace them.
 BACKENDS = {"docx": ("docgen.docx", "write_docx"), "pdf": ("docgen.pdf", "write_pdf")}
-
-
-@dataclass(frozen=True)
-class Document:
-    """One kind of output file.
-
-    ``stem`` names the file: ``<stem>_<version>_<lang>.<ext>``; for per-record documents
-    it may use ``{item}``, e.g. ``"Consultation-{item}"``.
-    ``context(plan, lang)`` (or ``context(plan, lang, record)`` with ``each``) returns the
-    template's context; it should hold ``doc_title`` (and may hold ``doc_subtitle``) as Tx.
-    ``each(plan)`` -> [(item name, record)] makes one file per record (none when it is empty).
-    ``assets(plan, lang, folder)`` (``assets(plan, lang, folder, record)`` with ``each``) may
-    write images etc. that the Markdown refers to.
-    ``changes``: the context gets ``changes`` (annex "Changes since OLD") when an earlier
-    version is released; templates test it with ``{% if changes is defined and changes %}``.
-    ``comments(plan, lang)`` -> Word comments to add to the DOCX (docgen.review.carry's
-    ``CarriedComment``), e.g. the secretariat's notes for reviewers on the NAP.
-    """
-
-    stem: str
-    template: str
-    context: Callable[..., dict]
-    kind: str  # DocMeta.doc
-    each: Optional[Callable[[Plan], list[tuple[str, Any]]]] = None
-    assets: Optional[Callable[..., None]] = None
-    changes: bool = False
-    comments: Optional[Callable[[Plan, str], list]] = None
-
-
-# --doc key -> the documents it builds.
-DOCUMENTS: dict[str, tuple[Document, ...]] = {
-    "nap": (Document(stem="NAP-WPS", template="nap.md.j2", context=nap_context, kind="nap", changes=True,
-                     comments=note_comments),),
-    "tor": (Document(stem="ToR", template="tor.md.j2", context=tor_context, kind="tor"),),
-    "consultations": (
-        Document(stem="Consultation-{item}", template="consultation.md.j2", context=consultation_context,
-                 kind="consultation", each=consultations_each, assets=consultation_assets),
-        Document(stem="Consultation-Summary", template="consultation_summary.md.j2", context=summary_context,
-                 kind="summary", assets=summary_assets),
-        # A harvested review round without a consultation event gets its own summary
-        # (rounds naming an event appear in that event's summary instead).
-        Document(stem="Review-{item}", template="review.md.j2", context=review_context, kind="review",
-                 each=review_rounds_each),
-    ),
-}
-
-
-@dataclass
-class Job:
-    """One Markdown body and the files to make from it."""
-
-    name: str                 # file name without extension
-    markdown: str
-    meta: DocMeta
-    resource_dir: Path
-    formats: list[str] = field(default_factory=list)
-    comments: list = field(default_factory=list)  # Word comments for the DOCX (Document.comments)
-
-
-def _plain(value: Any, lang: str) -> str:
-    """A context value as plain text for document properties (no Markdown), Khmer in its
-    preferred spelling (as in the documents)."""
-    return khmer.normalise(_plain_text(value, lang))
-
-
-def _plain_text(value: Any, lang: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, Tx):
-        return str(value)
-    if lang == "km":
-        return value.km or value.en
-    if lang == "en-km" and value.km and value.km != value.en and not value.numeric:
-        return f"{value.en} / {value.km}"
-    return value.en
-
-
-def make_meta(plan: Plan, doc: Document, lang: str, ctx: dict) -> DocMeta:
-    md = plan.metadata
-    ministry = plan.institution.get(md.issuing_ministry)
-    base = i18n.base_lang(lang)
-    return DocMeta(
-        doc=doc.kind,
-        lang=lang,
-        title=_plain(ctx.get("doc_title"), lang),
-        subtitle=_plain(ctx.get("doc_subtitle"), lang),
-        version=md.version,
-        date=md.date,
-        header_text=i18n.header_text(md.version, md.date, lang),
-        status=i18n.label("draft", lang) if md.status != "adopted" else i18n.label("status_adopted", lang),
-        author=(ministry.name.get(base) if ministry else md.issuing_ministry),
-        subject=_plain(ctx.get("short_title"), lang),
-        keywords=("NAP-WPS", "Women, Peace and Security", "Cambodia"),
-        labels={k: i18n.label(k, lang) for k in ("contents", "page", "of", "table", "figure",
-                                                  "translation_pending", "draft")},
-        properties={"version": md.version, "status": md.status, "language": lang},
-    )
 
 
 def _backend(fmt: str) -> Callable:
@@ -161,63 +57,6 @@ def _backend(fmt: str) -> Callable:
         raise DocgenError([Diagnostic("docgen build", None, None, "", f"the {fmt.upper()} backend ({module}.{func}) is not available",
                                       hint=f"build other formats with --format "
                                            f"{','.join(f for f in FORMATS if f != fmt)}")]) from None
-
-
-@dataclass(frozen=True, eq=False)
-class Target:
-    """One document in one language: the files ``<name>.<format>``."""
-
-    doc: Document
-    name: str
-    lang: str
-    record: Any = None
-
-
-def targets(plan: Plan, docs: Sequence[str], langs: Sequence[str]) -> list[Target]:
-    """Every document x language requested, without rendering anything."""
-    unknown = [key for key in docs if key not in DOCUMENTS]
-    if unknown:
-        raise DocgenError([Diagnostic("docgen build", None, None, "", f"unknown document {', '.join(map(repr, unknown))}",
-                                      hint=f"documents: {', '.join(DOCUMENTS)}")])
-    version = plan.metadata.version
-    out = []
-    for key in docs:
-        for doc in DOCUMENTS[key]:
-            for item, record in (doc.each(plan) if doc.each else [(None, None)]):
-                stem = doc.stem.format(item=item) if item is not None else doc.stem
-                out += [Target(doc, f"{stem}_{version}_{lang}", lang, record) for lang in langs]
-    return out
-
-
-def render_job(plan: Plan, target: Target, scratch: Path, previous: Optional[Plan] = None) -> Job:
-    """Stages 3-4 for one target: its context, assets and Markdown (no formats chosen yet)."""
-    doc, lang, record = target.doc, target.lang, target.record
-    ctx = doc.context(plan, lang, record) if doc.each else doc.context(plan, lang)
-    if doc.changes and previous is not None:
-        from .versions import annex_context
-        ctx = {**ctx, "changes": annex_context(previous, plan, lang)}
-    res = scratch / "res" / target.name
-    res.mkdir(parents=True, exist_ok=True)
-    if doc.assets:
-        if doc.each:
-            doc.assets(plan, lang, res, record)
-        else:
-            doc.assets(plan, lang, res)
-    job = Job(target.name, render(doc.template, ctx), make_meta(plan, doc, lang, ctx), res)
-    if doc.comments:
-        job.comments = doc.comments(plan, lang)
-    return job
-
-
-def plan_jobs(plan: Plan, docs: Sequence[str], langs: Sequence[str], formats: Sequence[str],
-              scratch: Path, previous: Optional[Plan] = None) -> Iterator[Job]:
-    """Render every requested document to Markdown, one job at a time (so conversions of the
-    first can start while the next renders). ``previous``: the plan of the last released
-    version, for the "Changes since" annex."""
-    for target in targets(plan, docs, langs):
-        job = render_job(plan, target, scratch, previous)
-        job.formats = list(formats)
-        yield job
 
 
 def previous_plan(plan: Plan, out: Path) -> Optional[Plan]:
@@ -267,7 +106,7 @@ def _timestamp(date: dt.date) -> int:
 # (tests that replace the backends, or debugging: DOCGEN_PARALLEL=threads).
 PARALLEL = os.environ.get("DOCGEN_PARALLEL", "processes")
 # What a worker process imports before the first job (it forks each worker from there).
-_WORKER_PRELOAD = ["docgen.build", "docgen.docx", "docgen.pdf", "docgen.review.carry", "lxml.etree"]
+_WORKER_PRELOAD = ["docgen.build", "docgen.documents", "docgen.docx", "docgen.pdf", "docgen.review.carry", "lxml.etree"]
 
 
 def _write_one(job: Job, fmt: str, out_dir: Path, writer: Callable, carry: Optional[Callable],
@@ -294,24 +133,34 @@ def _diagnostics(name: str, fmt: str, exc: BaseException) -> list[Diagnostic]:
 _events = None  # in a worker process: the queue its progress goes to
 
 
-def _die_with_parent() -> None:
-    """A worker stops when the server it was forked from does (which stops with the build),
-    so a killed build leaves no worker running on (Linux; elsewhere it ends its job)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
+def _die_with_build(build_pid: int) -> None:
+    """A worker stops as soon as the build that started it is gone (killed, say): the
+    worker server it was forked from outlives the build, and a worker left running would
+    write into the temp folder the next build has just removed."""
+    import select
 
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(build_pid)  # Linux: readable once the process has ended
+            select.select([fd], [], [])
+        except (AttributeError, OSError):
+            while True:
+                time.sleep(0.5)
+                try:
+                    os.kill(build_pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass  # alive, someone else's (cannot happen for our own build)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-build", daemon=True).start()
 
 
-def _worker_init(events, lexicon_words: list[str]) -> None:
+def _worker_init(events, lexicon_words: list[str], build_pid: int) -> None:
     global _events
     _events = events
-    _die_with_parent()
+    _die_with_build(build_pid)
     khmer.adopt_lexicon(lexicon_words)  # the plan's own Khmer terms, for line breaking
 
 
@@ -386,7 +235,7 @@ def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_
     errors, paths, tasks = [], [], []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(events, sorted(khmer.lexicon().words)), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
+                                 initargs=(events, sorted(khmer.lexicon().words), os.getpid()), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
             for job in jobs:
                 order = sorted(job.formats, key=lambda f: f != "pdf")  # PDFs (the slower) first
                 tasks.append((job, pool.submit(_worker_job, job, order, out_dir, carry_comments,
@@ -481,36 +330,44 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
           progress: Optional[Progress] = None, lock_tracking: bool = False) -> list[Path]:
     """Build the requested files that are out of date (all with ``force``); returns the final
     paths of every requested file (sorted). ``log`` other than print silences the report."""
-    from .validate import require_plan
-
     progress = progress or Progress(verbosity=1 if log is print else 0)
     # Duplicates ("--format docx,docx") would make two writers race for one file.
     docs, langs, formats = (list(dict.fromkeys(x)) for x in (docs, langs, formats))
-    for lang in langs:
-        i18n.base_lang(lang)
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise DocgenError(f"unknown format(s) {', '.join(bad)}; expected {', '.join(FORMATS)}")
+    out = Path(out)
+    cache.use(out / CACHE_DIR)
+    tool = toolchain_key()
+    inputs = inputs_key(tool, Path(data), out, {"carry_comments": carry_comments, "lock_tracking": lock_tracking})
+    request = request_key(docs, langs, formats)
+    if not force:
+        done = up_to_date(out, request, inputs)
+        if done is not None:  # answered from the manifest: the plan is not even loaded
+            _say_warnings(done.warnings, progress)
+            return _nothing_changed(done.folder, done.names, progress)
+    from . import i18n
+    from .documents import targets
+    from .validate import require_plan
+
+    for lang in langs:
+        i18n.base_lang(lang)  # an unknown language is an error before any work
     plan, diags = require_plan(Path(data))
-    warnings = [d for d in diags if d.severity is Severity.WARNING]
-    if warnings:
-        progress.note(f"note: the plan data has {len(warnings)} warning(s); run 'docgen validate' to see them")
+    warnings = sum(1 for d in diags if d.severity is Severity.WARNING)
+    _say_warnings(warnings, progress)
 
     version = plan.metadata.version
-    out = Path(out)
     final = out / version
     wanted = [(t, fmt, f"{t.name}.{fmt}") for t in targets(plan, docs, langs) for fmt in formats]
+    names = [name for _, _, name in wanted]
     frozen = _released(plan, Path(data), final)
-    cache.use(out / CACHE_DIR)
     with version_lock(out, version, "build", say=progress.note):
         for path in remove_stale(out, version):
             progress.note(f"removed {relative(path)}, left by an interrupted build", level=2)
         if frozen:
-            return _frozen(final, version, [name for _, _, name in wanted], progress)
-        tool = toolchain_key()
-        inputs = inputs_key(tool, Path(data), out, {"carry_comments": carry_comments,
-                                                    "lock_tracking": lock_tracking})
+            return _frozen(final, version, names, progress)
         manifest = Manifest() if force else Manifest.read(final)
+        manifest.remember(request, inputs, names, warnings)
         todo: dict[Target, list[str]] = {}
         fresh = []
         for t, fmt, name in wanted:
@@ -519,13 +376,23 @@ def build(data: Path, docs: Sequence[str], langs: Sequence[str], formats: Sequen
             else:
                 todo.setdefault(t, []).append(fmt)
         if not todo:
-            for name in fresh:
-                progress.note(f"up to date: {name}", level=2)
-            progress.say(f"nothing changed: {_count(len(wanted))} in {relative(final)} up to date")
-            return sorted(final / name for _, _, name in wanted)
+            manifest.write(final)  # remembers this request
+            return _nothing_changed(final, names, progress)
         _build_into(final, plan, Path(data), out, todo, manifest, tool, inputs, formats, carry_comments,
                     progress, fresh, total=len(wanted), lock_tracking=lock_tracking)
-    return sorted(final / name for _, _, name in wanted)
+    return sorted(final / name for name in names)
+
+
+def _say_warnings(count: int, progress: Progress) -> None:
+    if count:
+        progress.note(f"note: the plan data has {count} warning(s); run 'docgen validate' to see them")
+
+
+def _nothing_changed(final: Path, names: list[str], progress: Progress) -> list[Path]:
+    for name in names:
+        progress.note(f"up to date: {name}", level=2)
+    progress.say(f"nothing changed: {_count(len(names))} in {relative(final)} up to date")
+    return sorted(final / name for name in names)
 
 
 def _frozen(final: Path, version: str, names: list[str], progress: Progress) -> list[Path]:
@@ -542,6 +409,8 @@ def _frozen(final: Path, version: str, names: list[str], progress: Progress) -> 
 def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, manifest: Manifest, tool: str,
                 inputs: str, formats: Sequence[str], carry_comments: bool, progress: Progress, fresh: list[str],
                 total: int, lock_tracking: bool = False) -> None:
+    from .documents import render_job
+
     refuse_unreplaceable(final)  # before any work: close the file, then build
     if PARALLEL == "processes":
         _worker_context()
@@ -607,6 +476,7 @@ def _build_into(final: Path, plan: Plan, data: Path, out: Path, todo: dict, mani
                               "the next build removes them")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    cache.prune()  # entries no build has used for a month
     progress.say(f"built {_count(len(written))} into {relative(final)} in {progress.elapsed():.1f} s"
                  + (f"; {up_to_date} up to date, skipped" if up_to_date else ""))
 

@@ -12,6 +12,10 @@ the file's size and modification time as written:
 
 A file whose size or time differs from the manifest (edited, replaced, deleted) is
 always rebuilt.
+
+The manifest also remembers each request (documents x languages x formats) with the
+inputs it was built from, so :func:`up_to_date` can answer a repeated ``docgen build``
+from the manifests alone, before the plan is even loaded.
 """
 from __future__ import annotations
 
@@ -25,9 +29,10 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from .fsutil import atomic_write_bytes
+from .versionfolder import OLD_INFIX, TMP_INFIX
 
 MANIFEST_NAME = ".docgen-build.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _PACKAGE = Path(__file__).resolve().parent
 _ENV_VARS = ("DOCGEN_KHMER_FONT",)
 
@@ -114,9 +119,21 @@ class Entry:
     mtime_ns: int
 
 
+@dataclass
+class Request:
+    inputs: str
+    names: list[str]
+    warnings: int  # the plan's validation warnings, repeated when nothing is rebuilt
+
+
+def request_key(docs, langs, formats) -> str:
+    return json.dumps([sorted(set(docs)), sorted(set(langs)), sorted(set(formats))])
+
+
 class Manifest:
-    def __init__(self, entries: Optional[dict[str, Entry]] = None):
+    def __init__(self, entries: Optional[dict[str, Entry]] = None, requests: Optional[dict[str, Request]] = None):
         self.entries: dict[str, Entry] = entries or {}
+        self.requests: dict[str, Request] = requests or {}
 
     @classmethod
     def read(cls, folder: Path) -> "Manifest":
@@ -124,7 +141,8 @@ class Manifest:
             raw = json.loads((Path(folder) / MANIFEST_NAME).read_text(encoding="utf-8"))
             if raw.get("format") != FORMAT_VERSION:
                 return cls()
-            return cls({name: Entry(**e) for name, e in raw["files"].items()})
+            return cls({name: Entry(**e) for name, e in raw["files"].items()},
+                       {key: Request(**r) for key, r in raw.get("requests", {}).items()})
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls()  # no manifest, or one we cannot trust: rebuild everything once
 
@@ -153,13 +171,45 @@ class Manifest:
     def keep(self, name: str, inputs: str) -> None:
         self.entries[name].inputs = inputs
 
+    def remember(self, request: str, inputs: str, names: Iterable[str], warnings: int) -> None:
+        """``request`` was built from ``inputs`` into ``names`` (older requests whose inputs
+        moved on can never match again: dropped)."""
+        self.requests = {k: r for k, r in self.requests.items() if r.inputs == inputs}
+        self.requests[request] = Request(inputs, sorted(names), warnings)
+
     def only(self, names: Iterable[str]) -> None:
         keep = set(names)
         self.entries = {n: e for n, e in self.entries.items() if n in keep}
 
     def to_bytes(self) -> bytes:
         files = {n: dataclasses.asdict(self.entries[n]) for n in sorted(self.entries)}
-        return (json.dumps({"format": FORMAT_VERSION, "files": files}, indent=1) + "\n").encode()
+        requests = {k: dataclasses.asdict(self.requests[k]) for k in sorted(self.requests)}
+        return (json.dumps({"format": FORMAT_VERSION, "files": files, "requests": requests}, indent=1) + "\n").encode()
 
     def write(self, folder: Path) -> None:
         atomic_write_bytes(Path(folder) / MANIFEST_NAME, self.to_bytes(), "build manifest")
+
+
+@dataclass
+class UpToDate:
+    folder: Path
+    names: list[str]
+    warnings: int
+
+
+def up_to_date(out: Path, request: str, inputs: str) -> Optional[UpToDate]:
+    """The version folder under ``out`` where ``request`` was last built from exactly
+    ``inputs``, every file still as written; None when something has to be looked at."""
+    for path in sorted(Path(out).glob(f"*/{MANIFEST_NAME}")):
+        folder = path.parent
+        if folder.name.startswith("."):
+            continue
+        manifest = Manifest.read(folder)
+        req = manifest.requests.get(request)
+        if req is None or req.inputs != inputs:
+            continue
+        if any(any(Path(out).glob(f".{folder.name}{infix}*")) for infix in (TMP_INFIX, OLD_INFIX)):
+            return None  # an interrupted build left a temp folder: the full build cleans up
+        if all(manifest.same_inputs(folder, name, inputs) for name in req.names):
+            return UpToDate(folder, req.names, req.warnings)
+    return None

@@ -5,7 +5,9 @@ later stage such as a layout pass or a PDF post-processing pass).
 distinct ``key`` (a string or bytes that says everything the result depends on): in
 memory for the process, and on disk under the folder given to :func:`use` (the build
 uses ``build/.cache/``), so a rebuild after a small edit reuses the others. Entries are
-written atomically; a corrupt or unreadable entry is computed again.
+written atomically; a corrupt or unreadable entry is computed again. An entry's
+modification time is the last build that used it: :func:`prune` drops those no build
+has used for a month, oldest first beyond a size limit.
 """
 from __future__ import annotations
 
@@ -49,6 +51,7 @@ def cached(kind: str, key: Union[str, bytes], compute: Callable[[], bytes]) -> b
     if path is not None:
         try:
             data = path.read_bytes()
+            os.utime(path)  # used now: kept by prune
         except OSError:
             data = None
     if data is None:
@@ -67,3 +70,37 @@ def cached(kind: str, key: Union[str, bytes], compute: Callable[[], bytes]) -> b
             _memory[name] = data
             _memory_size += len(data)
     return data
+
+
+MAX_AGE_DAYS = 30
+MAX_BYTES = 512 << 20
+
+
+def prune(max_age_days: float = MAX_AGE_DAYS, max_bytes: int = MAX_BYTES) -> int:
+    """Remove the disk entries no build has used for ``max_age_days``, then the least
+    recently used beyond ``max_bytes`` in all; returns how many went."""
+    if _root is None or not _root.is_dir():
+        return 0
+    import time
+
+    entries = []
+    for path in _root.glob("*/*"):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if path.is_file():
+            entries.append((st.st_mtime, st.st_size, path))
+    entries.sort(key=lambda e: (e[0], str(e[2])), reverse=True)  # most recently used first
+    cutoff = time.time() - max_age_days * 86400
+    kept_bytes, removed = 0, 0
+    for mtime, size, path in entries:
+        if mtime < cutoff or kept_bytes + size > max_bytes or path.name.startswith(".tmp-"):
+            try:
+                path.unlink()
+                removed += 1
+            except OSError:
+                pass
+        else:
+            kept_bytes += size
+    return removed

@@ -1,7 +1,9 @@
 """Running the pandoc binary that pypandoc-binary ships (no system pandoc needed)."""
 from __future__ import annotations
 
+import os
 import subprocess
+from functools import lru_cache
 from typing import Optional
 
 from .diagnostics import DocgenError
@@ -9,7 +11,18 @@ from .diagnostics import DocgenError
 TIMEOUT = 300
 
 
+@lru_cache(maxsize=None)
 def pandoc_path() -> str:
+    """The binary inside pypandoc-binary's package, found without importing pypandoc (its
+    import and lookup start pandoc once more: a tenth of a second); pypandoc's own lookup
+    otherwise (a system pandoc)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("pypandoc")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        shipped = os.path.join(folder, "files", "pandoc.exe" if os.name == "nt" else "pandoc")
+        if os.access(shipped, os.X_OK):
+            return shipped
     import pypandoc
 
     return pypandoc.get_pandoc_path()

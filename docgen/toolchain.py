@@ -17,14 +17,30 @@ def _dist_version(name: str) -> str:
 
 @lru_cache(maxsize=None)
 def pandoc_version() -> str:
+    """Asked of the binary once per binary (cached by its size and time: starting it costs
+    more than the rest of a build with nothing to do)."""
+    import os
+
+    from .cache import cached
     from .pandoc import pandoc_path
 
+    path = pandoc_path()
     try:
-        out = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True, timeout=30).stdout
-    except (OSError, subprocess.TimeoutExpired):
+        st = os.stat(path)
+    except OSError:
         return "not found"
-    first = out.splitlines()[0] if out else ""
-    return first.split()[-1] if first.startswith("pandoc") else "unknown"
+
+    def ask() -> bytes:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30).stdout
+        first = out.splitlines()[0] if out else ""
+        if not first.startswith("pandoc"):
+            raise OSError("not pandoc")
+        return first.split()[-1].encode()
+
+    try:
+        return cached("pandoc-version", f"{path}\0{st.st_size}\0{st.st_mtime_ns}", ask).decode()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"  # not cached: asked again next time
 
 
 @lru_cache(maxsize=None)

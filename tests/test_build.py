@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from docgen import build as B
+from docgen import documents as D
 from docgen.cli import main
 from docgen.diagnostics import DocgenError
 
@@ -126,9 +127,9 @@ def test_a_new_document_type_is_one_registry_entry(fake, tmp_path, monkeypatch):
         from docgen.context import common_context
         return {**common_context(plan, lang), "doc_title": "Record *" + record + "*", "item": record}
 
-    doc = B.Document(stem="Extra-{item}", template="extra.md.j2", context=context, kind="consultation",
+    doc = D.Document(stem="Extra-{item}", template="extra.md.j2", context=context, kind="consultation",
                      each=lambda plan: [(a.id, a.id) for a in plan.actions])
-    monkeypatch.setitem(B.DOCUMENTS, "consultations", (doc,))
+    monkeypatch.setitem(D.DOCUMENTS, "consultations", (doc,))
     files = B.build(MINI, ["consultations"], ["en"], ["docx"], tmp_path / "b", log=lambda *_: None)
     assert sorted(f.name for f in files) == ["Extra-PART_01_0.1_en.docx", "Extra-PROT_01_0.1_en.docx",
                                              "Extra-PROT_02_0.1_en.docx"]

@@ -27,6 +27,23 @@ def test_computed_once_per_key_and_kept_on_disk(fresh, monkeypatch):
     assert cache.cached("chart", "key-1", lambda: pytest.fail("recomputed")) == b"png bytes"
 
 
+def test_prune_drops_entries_unused_for_a_month_and_the_oldest_beyond_the_size_limit(fresh, monkeypatch):
+    import os
+    import time
+
+    for key in ("old", "recent", "newest"):
+        cache.cached("chart", key, lambda k=key: k.encode() * 100)
+    files = {p.read_bytes()[:3]: p for p in fresh.rglob("*") if p.is_file()}
+    now = time.time()
+    os.utime(files[b"old"], (now - 40 * 86400, now - 40 * 86400))
+    os.utime(files[b"rec"], (now - 10, now - 10))
+    monkeypatch.setattr(cache, "_memory", {})
+    cache.cached("chart", "newest", lambda: pytest.fail("recomputed"))  # a hit counts as a use
+    assert cache.prune() == 1 and not files[b"old"].exists()
+    assert cache.prune(max_bytes=len(b"newest") * 100) == 1  # the least recently used goes first
+    assert files[b"new"].exists() and not files[b"rec"].exists()
+
+
 def test_a_chart_is_compiled_once_for_the_same_content(fresh, monkeypatch):
     import typst
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from docgen import build as B
-from docgen import buildcache
+from docgen import buildcache, documents, validate
 from docgen.cli import main
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini_plan"
@@ -53,9 +53,10 @@ def test_a_build_with_nothing_changed_rebuilds_nothing(data, built, capsys, monk
     folder = built / "0.1"
     before, inodes = _files(folder), _inodes(folder)
     calls = []
-    monkeypatch.setattr(B, "render", lambda *a: calls.append(a) or "")
+    monkeypatch.setattr(documents, "render", lambda *a: calls.append(a) or "")
+    monkeypatch.setattr(validate, "require_plan", lambda *a: calls.append(a))
     names, text = _build(data, built, capsys)
-    assert names == [] and calls == []  # not even rendered
+    assert names == [] and calls == []  # answered from the manifest: the plan not even loaded
     assert text.strip() == f"nothing changed: 18 files in {folder} up to date"
     assert _files(folder) == before and _inodes(folder) == inodes
 
@@ -120,7 +121,7 @@ def test_a_released_version_stays_frozen(data, built, capsys, monkeypatch):
     folder = built / "0.1"
     tree = {p.relative_to(folder): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in folder.rglob("*") if p.is_file()}
-    monkeypatch.setattr(B, "render", lambda *a: pytest.fail("a released version was rendered"))
+    monkeypatch.setattr(documents, "render", lambda *a: pytest.fail("a released version was rendered"))
     names, text = _build(data, built, capsys, "--force")
     assert names == [] and "version 0.1 is released: its 18 files stay as released" in text
     assert tree == {p.relative_to(folder): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -87,7 +87,7 @@ def test_curated_word_list_is_clean():
 def built(built_all):
     """Every Khmer-bearing document (km and en-km) as PDF, the km NAP-WPS as DOCX too, and the
     Markdown of each."""
-    from docgen.build import plan_jobs
+    from docgen.documents import plan_jobs
     from docgen.validate import require_plan
 
     plan, _ = require_plan(PLAN_DATA)

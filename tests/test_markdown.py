@@ -415,7 +415,7 @@ def test_payloads_show_literally_in_typst_pdf(payload_plan, tmp_path):
     except ImportError:
         write_pdf = None
     if write_pdf is not None:
-        from docgen.build import DOCUMENTS, make_meta
+        from docgen.documents import DOCUMENTS, make_meta
         ctx = nap_context(payload_plan, "en")
         write_pdf(md, pdf, make_meta(payload_plan, DOCUMENTS["nap"][0], "en", ctx))
     else:

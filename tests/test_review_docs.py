@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 
 from docgen import build as B
+from docgen import documents as D
 from docgen.cli import main
 from docgen.diagnostics import Severity
 from docgen.model.feedback import FeedbackRound
@@ -187,7 +188,7 @@ def test_round_without_event_gets_a_review_summary(built):
 
 
 def test_no_rounds_no_review_documents(plan):
-    assert B.DOCUMENTS["consultations"][-1].each(plan) == []
+    assert D.DOCUMENTS["consultations"][-1].each(plan) == []
 
 
 def test_unknown_event_is_a_diagnostic_with_file_line_and_guess(plan_copy, tmp_path, capsys):
@@ -207,9 +208,9 @@ def test_unknown_event_is_a_diagnostic_with_file_line_and_guess(plan_copy, tmp_p
 
 
 def test_consultation_assets_receive_the_record(plan, tmp_path):
-    doc = B.DOCUMENTS["consultations"][0]
+    doc = D.DOCUMENTS["consultations"][0]
     seen = []
-    jobs = B.plan_jobs(plan, ["consultations"], ["en"], ["docx"], tmp_path)
+    jobs = D.plan_jobs(plan, ["consultations"], ["en"], ["docx"], tmp_path)
     for job in jobs:
         if job.name.startswith("Consultation-C"):
             seen.append(job.name)

@@ -95,7 +95,7 @@ def khmer_sentences(plan) -> set[str]:
 @pytest.fixture(scope="session")
 def khmer_sources(plan, tmp_path_factory):
     """The Markdown and meta of every Khmer-bearing PDF (km and en-km, all documents)."""
-    from docgen.build import DOCUMENTS, plan_jobs
+    from docgen.documents import DOCUMENTS, plan_jobs
 
     scratch = tmp_path_factory.mktemp("textlayer-md")
     return {job.name: (job.markdown, job.meta)
@@ -116,7 +116,7 @@ def before_after(plan):
     """A few of them as Typst wrote them and after the text layer: {name: (before, after)}."""
     import tempfile
 
-    from docgen.build import DOCUMENTS, plan_jobs
+    from docgen.documents import DOCUMENTS, plan_jobs
 
     scratch = Path(tempfile.mkdtemp(prefix="docgen-textlayer-"))
     out = {}
@@ -240,7 +240,7 @@ def test_latin_text_extracts_as_before(before_after, extractor):
 
 def test_english_pdfs_extract_as_before(plan, tmp_path):
     """An English PDF's text is what it was; one without Khmer comes back byte for byte."""
-    from docgen.build import plan_jobs
+    from docgen.documents import plan_jobs
 
     untouched = 0
     latin = re.compile(r"[A-Za-z0-9]+")  # punctuation next to Khmer may gain or lose a space

@@ -228,7 +228,7 @@ def chart_for(plan: Plan, lang: str, c: Consultation, folder: Path) -> Path:
 
 
 def consultation_assets(plan: Plan, lang: str, folder: Path, c: Consultation) -> None:
-    """build.Document.assets for the per-consultation summaries: the record's chart."""
+    """documents.Document.assets for the per-consultation summaries: the record's chart."""
     chart_for(plan, lang, c, folder)
 
 

@@ -5,7 +5,7 @@ A round that names its consultation event (``consultation: <event-id>``, see
 (:func:`docgen.context.consultation.consultation_record` calls :func:`harvested_rows`);
 a round without one gets a review summary of its own,
 ``Review-<round>_<version>_<lang>`` (templates/review.md.j2, registered in
-``docgen.build.DOCUMENTS["consultations"]``).
+``docgen.documents.DOCUMENTS["consultations"]``).
 
 Every row keeps what the item was anchored to: the plan ID is shown and linked to
 an entry of the document's "Linked to" list (anchor ``<prefix>_<bookmark>``), which
@@ -196,7 +196,7 @@ def rounds_for_event(plan: Plan, event_id: str) -> list[FeedbackRound]:
 
 
 def review_rounds_each(plan: Plan) -> list[tuple[str, FeedbackRound]]:
-    """build.Document.each: the rounds that have no consultation event."""
+    """documents.Document.each: the rounds that have no consultation event."""
     return [(fr.round, fr) for fr in feedback_rounds(plan) if fr.consultation is None]
 
 

@@ -230,9 +230,10 @@ def document_faces(style: dict, has_khmer: bool) -> list[Face]:
 
 # --------------------------------------------------------------------------- package parts
 def has_khmer(xml: bytes) -> bool:
-    text = xml.decode("utf-8", "ignore")
+    import re
+
     lo, hi = KHMER_RANGE
-    return any(lo <= ord(ch) <= hi for ch in text)
+    return re.search(f"[{chr(lo)}-{chr(hi)}]", xml.decode("utf-8", "ignore")) is not None
 
 
 def _font_element(fonts_root, family: str):

@@ -6,6 +6,12 @@ right after the statement it supports, or as a paragraph of its own after a bloc
 real footnote in Word (footnotes.xml) and in Typst (``#footnote``). A citation
 paragraph is attached to the end of the block before it, so its note mark follows
 the text it sources instead of standing on a line of its own.
+
+Inside a table a citation becomes a table note instead: a superscript letter in the
+cell, the same letter for the same source, and the notes listed under the table as a
+source line. Tables cite the same few sources row after row, and footnotes in a table
+that runs over many pages make Typst lay the table out again for every note (a
+330-action plan's results framework: 94 s with footnotes, 8 s without).
 """
 from __future__ import annotations
 
@@ -63,9 +69,66 @@ def _tail(block: Node) -> Optional[list[Node]]:
     return None
 
 
+def _letter(n: int) -> str:
+    """a, b, ... z, aa, ab, ..."""
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(ord("a") + r) + out
+    return out
+
+
+def _table_notes(block: Node) -> tuple[Node, Optional[Node]]:
+    """``block`` (a table, or a figure holding one) with its citations as lettered marks,
+    and the paragraph listing them (None when it cites nothing)."""
+    letters: dict[str, str] = {}
+    sources: list[list[Node]] = []
+
+    def mark(span: Node) -> Node:
+        key = repr(span["c"][1])
+        if key not in letters:
+            letters[key] = _letter(len(letters))
+            sources.append(span["c"][1])
+        return {"t": "Superscript", "c": [{"t": "Str", "c": letters[key]}]}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            out = []
+            for x in node:
+                if isinstance(x, dict) and _is_cite(x):
+                    while out and isinstance(out[-1], dict) and out[-1].get("t") in ("Space", "SoftBreak"):
+                        out.pop()
+                    out.append(mark(x))
+                else:
+                    out.append(walk(x))
+            return out
+        if isinstance(node, dict):
+            if node.get("t") in ("Str", "RawInline", "RawBlock", "Code", "CodeBlock", "Math"):
+                return node
+            return {k: walk(v) for k, v in node.items()}
+        return node
+
+    table = walk(block)
+    if not sources:
+        return table, None
+    listed: list[Node] = []
+    for i, source in enumerate(sources):
+        if i:
+            listed += [{"t": "Str", "c": ";"}, {"t": "Space"}]
+        listed += [{"t": "Superscript", "c": [{"t": "Str", "c": _letter(i)}]}, {"t": "Space"}, *source]
+    return table, {"t": "Para", "c": [{"t": "Span", "c": [["", ["source"], []], listed]}]}
+
+
 def _blocks(items: list[Node]) -> list[Node]:
     out: list[Node] = []
     for block in items:
+        if block.get("t") in ("Table", "Figure") and _has_table(block):
+            table, listing = _table_notes(block)
+            out.append(table)
+            if listing is not None:
+                out.append(listing)
+            continue
         notes = _only_cites(block)
         if notes is not None:
             tail = _tail(out[-1]) if out else None
@@ -76,6 +139,12 @@ def _blocks(items: list[Node]) -> list[Node]:
             continue
         out.append(_walk(block))
     return out
+
+
+def _has_table(block: Node) -> bool:
+    if block.get("t") == "Table":
+        return True
+    return block.get("t") == "Figure" and any(b.get("t") == "Table" for b in block["c"][2])
 
 
 def _walk(node: Any) -> Any:

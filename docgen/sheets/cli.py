@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic, DocgenError, relative
 from ..translate.cli import date_option
-from .worksheets import GROUPINGS, KINDS
+from . import GROUPINGS, KINDS
 
 
 def export(args) -> int:

@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 from ruamel.yaml.comments import CommentedMap
 
-from ..diagnostics import Diagnostic, DocgenError, did_you_mean
+from ..diagnostics import did_you_mean
 from ..translate.roundtrip import RoundTripFile, to_plain
 from .worksheets import Field, fields_of, plan_rows, read_workbook
 

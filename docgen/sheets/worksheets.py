@@ -22,8 +22,6 @@ from ..diagnostics import Diagnostic, DocgenError, relative
 from ..model.bundle import Plan
 from ..translate.xlsx import print_setup, row_height
 
-KINDS = ("results", "costing", "timeline")
-GROUPINGS = ("pillar", "lead")
 EXPORTED = "Exported values"
 KEY = "Key"
 

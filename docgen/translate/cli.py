@@ -6,9 +6,6 @@ import sys
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, DocgenError, relative
-from ..validate import require_plan
-from .rows import Row
-from .units import plan_units, select
 
 
 def _default_out(plan, fmt: str, args) -> Path:
@@ -21,6 +18,10 @@ def _default_out(plan, fmt: str, args) -> Path:
 
 
 def export(args) -> int:
+    from ..validate import require_plan
+    from .rows import Row
+    from .units import plan_units, select
+
     plan, _ = require_plan(args.data)
     pillars = args.pillar or None
     if pillars:
