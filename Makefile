@@ -42,7 +42,9 @@ test-minimums: $(VENV)/.installed
 # Best effort: needs root and apt-get. Without them docgen still works (Noto Sans Khmer
 # from PyPI replaces Khmer OS in PDFs) and the LibreOffice tests are skipped.
 system-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(dpkg-query -W -f='$${db:Status-Status} $${Package}\n' $(APT_PACKAGES) 2>/dev/null | \
+		awk '$$1 == "installed" { ok[$$2] = 1 } END { n = split("$(APT_PACKAGES)", p, " "); \
+		for (i = 1; i <= n; i++) if (!(p[i] in ok)) print p[i] }'); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		echo "installing system packages: $$missing"; \

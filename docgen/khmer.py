@@ -38,6 +38,8 @@ CLUSTER = re.compile(r"[\u1780-\u17B3](?:\u17D2[\u1780-\u17B3]|[\u17B4-\u17D1\u1
 _NOT_LETTERS = re.compile(r"[\u17D4-\u17DC]+|[\u17E0-\u17E9]+|[\u17F0-\u17F9\u19E0-\u19FF]+")
 
 _DIGITS = re.compile(r"[\u17E0-\u17E9]+")
+# Words that stay with the number before them.
+_AFTER_NUMBER = ("ភាគរយ",)
 
 WORD_JOINER = "\u2060"
 ZERO_WIDTH_SPACE = "\u200b"
@@ -316,6 +318,8 @@ def segment(run: str) -> Optional[tuple[str, ...]]:
     for w in out:
         if merged and _DIGITS.fullmatch(w) and not _NOT_LETTERS.fullmatch(merged[-1]):
             merged[-1] += w
+        elif merged and w in _AFTER_NUMBER and _DIGITS.search(merged[-1][-1:]):
+            merged[-1] += w  # ២០ភាគរយ: a percentage is never split from its number
         elif merged and merged[-1] in _PREFIXES and not _NOT_LETTERS.fullmatch(w):
             merged[-1] += w
         else:

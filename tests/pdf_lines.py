@@ -196,6 +196,14 @@ class Breaks:
     inside: list[str]      # ... of them inside a word of the project's lexicon
     icu_inside: list[str]  # ... of them inside an ICU word
     too_narrow: list[str]  # inside a word that starts its line: the column is narrower than the word
+    # ... of icu_inside, those where ICU's word runs on into one of docgen's words (ICU cuts
+    # ជាស|មាជិក, ទទួលការ|បណ្ដុះបណ្ដាល): ICU's segmentation, not ours, is at fault there. The
+    # rest are places where ICU takes two whole words for one (មិន|បាន, បាន|ឮ).
+    icu_crossing: list[str] = None  # type: ignore[assignment]
+
+    def __post_init__(self):
+        if self.icu_crossing is None:
+            self.icu_crossing = []
 
     @property
     def icu_share(self) -> float:
@@ -212,7 +220,7 @@ def khmer_breaks(line_texts: list[str], source: str) -> Breaks:
     from docgen import khmer
 
     runs = sorted(set(khmer.KHMER_RUN.findall(khmer.strip_invisible(source))))
-    ends, inside, icu_inside, too_narrow = 0, [], [], []
+    ends, inside, icu_inside, too_narrow, icu_crossing = 0, [], [], [], []
     for a, b in zip(line_texts, line_texts[1:]):
         ta = _RUN_END.search(khmer.strip_invisible(a).rstrip("\u00a0"))
         hb = _RUN_START.search(khmer.strip_invisible(b))
@@ -237,4 +245,11 @@ def khmer_breaks(line_texts: list[str], source: str) -> Breaks:
                 inside.append(shown)
         if not any(off in icu_bounds(r) for r, off in occ) and shown not in too_narrow[-1:]:
             icu_inside.append(shown)
-    return Breaks(ends, inside, icu_inside, too_narrow)
+            r, off = occ[0]
+            bounds = icu_bounds(r)
+            lo = max([0, *(x for x in bounds if x < off)])
+            hi = min([len(r), *(x for x in bounds if x > off)])
+            ours = sorted(khmer.word_bounds(r) | {0, len(r)})
+            if any(a < edge < b for a, b in zip(ours, ours[1:]) for edge in (lo, hi)):
+                icu_crossing.append(shown)
+    return Breaks(ends, inside, icu_inside, too_narrow, icu_crossing)

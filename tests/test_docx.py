@@ -514,8 +514,8 @@ def test_cover_parts_get_their_styles(tmp_path):
     doc = xml(out, "word/document.xml")
     got = {text_of(p): p.xpath("w:pPr/w:pStyle/@w:val", namespaces=NS) for p in doc.iter(f"{{{W}}}p")}
     assert got["KINGDOM"] == ["CoverKingdom"] and got["TITLE"] == ["Title"]
-    assert got["SUBTITLE"] == ["Subtitle"] and got["MINISTRY"] == ["CoverText"]
-    assert got["STATUS"] == ["CoverText"] and got["Chapter"] == ["Heading1"]
+    assert got["SUBTITLE"] == ["Subtitle"] and got["MINISTRY"] == ["CoverMinistry"]
+    assert got["STATUS"] == ["CoverStatus"] and got["Chapter"] == ["Heading1"]
     src = next(r for r in doc.iter(f"{{{W}}}r") if text_of(r) == "Source: report")
     assert src.xpath("w:rPr/w:rStyle/@w:val", namespaces=NS) == ["Source"]
     styles = xml(out, "word/styles.xml")

@@ -267,3 +267,37 @@ def test_any_data_text_compiles_and_ascii_shows_literally(tmp_path, pieces):
     for p in pieces:
         if p.isascii() and p.strip():
             assert " ".join(p.split()) in " ".join(text.split()), p
+
+
+def test_table_columns_fit_their_widest_word(tmp_path):
+    """pandoc's widths come from the dashes; a column of the PDF is at least its widest word
+    (a Khmer header word whole: អ្នកទទួលខុសត្រូវ), so Typst never breaks inside one."""
+    body = ("| ID | Indicator | Baseline | អ្នកទទួលខុសត្រូវ |\n"
+            "|:---|:------------------------------------------------------------|:------------|:-|\n"
+            "| X_1 | " + "A long indicator text that takes most of the width " * 3 + "| – | ក្រសួងកិច្ចការនារី |\n")
+    source = to_typst(body, meta("km"))
+    widths = [float(x) for x in re.search(r"columns: \(([\d.]+%[^)]*)\)", source).group(1).replace("%", "").split(",")
+              if x.strip()]
+    assert len(widths) == 4 and sum(widths) <= 100
+    from docgen.docx.tables import text_width_em
+    from docgen.pdf.tables import CELL_MARGINS_PT, text_widths
+
+    text = text_widths()["portrait"]
+    need = (text_width_em("អ្នកទទួលខុសត្រូវ", "Noto Sans", "Khmer OS Siemreap") * 9.5 * 1.07 + CELL_MARGINS_PT)
+    assert widths[3] / 100 * text >= need * 0.99, (widths, need)
+    assert widths[1] == max(widths)  # the text goes where the text is
+
+
+def test_a_matrix_row_taller_than_a_page_breaks_instead_of_running_off_it(tmp_path):
+    long = "word " * 2500
+    body = ("::: {.landscape}\n::: {.matrix}\n"
+            "| Action | Lead | Partners | Timeframe | Indicators | Baseline | Target |\n"
+            "|:-----|:--|:--|:--|:-----|:--|:--|\n"
+            f"| SHORT_01 short | MoWA | – | 2026 | – | – | – |\n"
+            f"| LONG_01 {long}| MoWA | – | 2026 | – | – | – |\n:::\n:::\n")
+    source = to_typst(body, meta("en"))
+    assert source.count("table.cell(breakable: true)") == 7  # the long row's cells, not the short row's
+    out = tmp_path / "m.pdf"
+    write_pdf(body, out, meta("en"))
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert text.count("word") == 2500  # nothing clipped at a page's foot

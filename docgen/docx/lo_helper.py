@@ -80,7 +80,12 @@ class Office:
                     view.gotoRange(marks.getByName(name).getAnchor().getStart(), False)
                     found[name] = view.getPage()
             view.jumpToLastPage()
-            return {"pages": found, "page_count": view.getPage()}
+            count = view.getPage()  # the body text's last page: the endnotes may follow it
+            try:
+                count = max(count, int(doc.getCurrentController().getPropertyValue("PageCount")))
+            except Exception:
+                pass
+            return {"pages": found, "page_count": count}
         finally:
             doc.close(True)
 

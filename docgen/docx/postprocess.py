@@ -23,9 +23,9 @@ from . import layout
 from .fonts import document_faces, embed_fonts, embed_fonts_setting, has_khmer
 from .notes import endnote_settings, fix_notes
 from .ooxml import CT_NS, REL_NS, W_NS, child, parse, serialize, w
-from .reference import page_geometry, section_properties
+from .reference import line_spacing, page_geometry, section_properties
 from .tracking import track_changes_settings
-from .tables import fit_columns
+from .tables import CELL_MARGINS, CONTENT_FIT_COLUMNS, MATRIX_CELL_MARGIN, fit_columns, row_height_pt
 from .toc import anchor_toc_targets, fill_toc, restyle_paired_headings, toc_bookmarks
 from .zipio import write_zip
 
@@ -80,6 +80,39 @@ def page_breaks_before(body) -> None:
             para.getparent().remove(para)
 
 
+def _is_section_break(el) -> bool:
+    return el is not None and el.tag == w("p") and el.find(f"{w('pPr')}/{w('sectPr')}") is not None
+
+
+def _drop_empty_sections(body) -> None:
+    """Two landscape blocks in a row (the matrix, then the results framework) leave a
+    portrait section holding only its own break paragraph between them: a blank page."""
+    for para in list(body.findall(w("p"))):
+        if not _is_section_break(para) or "".join(para.itertext()).strip():
+            continue
+        prev = para.getprevious()
+        while prev is not None and prev.tag in (w("bookmarkStart"), w("bookmarkEnd")):
+            prev = prev.getprevious()
+        if prev is not None and _is_section_break(prev):
+            body.remove(para)
+
+
+def _shrink_section_mark(para) -> None:
+    """The empty paragraph that carries a section break (it must follow a table, which
+    cannot hold one) still takes a line: a full page spills it onto a page of its own.
+    One point high, it fits under any table."""
+    if "".join(para.itertext()).strip():
+        return
+    ppr = child(para, "pPr", replace=False)
+    for name in ("spacing", "rPr", "keepNext", "pageBreakBefore"):
+        for old in ppr.findall(w(name)):
+            ppr.remove(old)
+    child(ppr, "spacing", {"before": "0", "after": "0", "line": "20", "lineRule": "exact"})
+    rpr = child(ppr, "rPr")
+    for name in ("sz", "szCs"):
+        child(rpr, name, {"val": "2"})
+
+
 def fix_sections(body, style: dict) -> None:
     geometry = page_geometry(style)
     final = body.find(w("sectPr"))
@@ -91,6 +124,10 @@ def fix_sections(body, style: dict) -> None:
     for para in list(body.findall(w("p"))):
         if para.find(f"{w('pPr')}/{w('sectPr')}") is not None:
             _drop_page_breaks_around(body, para)
+    _drop_empty_sections(body)
+    for para in body.findall(w("p")):
+        if para.find(f"{w('pPr')}/{w('sectPr')}") is not None:
+            _shrink_section_mark(para)
     # A landscape block at the very end would leave an empty portrait section (a blank
     # page): make the final section itself landscape instead.
     tail = [el for el in body if el is not final and not _is_bookmark_end_only(el)]
@@ -103,8 +140,6 @@ def fix_sections(body, style: dict) -> None:
 
 # Tables with at least this many columns (the landscape matrix) get smaller text.
 WIDE_TABLE_COLUMNS = 7
-# ... and from this many, column widths from their content (docgen/docx/tables.py).
-CONTENT_FIT_COLUMNS = 4
 
 
 def _section_of_tables(body):
@@ -160,10 +195,17 @@ def fit_tables(body, style: dict) -> None:
         for tcw in tbl.iter(w("tcW")):
             if tcw.get(w("type")) == "dxa" and (tcw.get(w("w")) or "").isdigit():
                 tcw.set(w("w"), str(round(int(tcw.get(w("w"))) * factor)))
+        wide = len(cols) >= WIDE_TABLE_COLUMNS
+        if wide:
+            # Narrow cell margins, as the PDF's matrix: more text on a line, fewer lines a row.
+            mar = child(child(tbl, "tblPr", replace=False), "tblCellMar")
+            for side in ("left", "right"):
+                child(mar, side, {"w": str(MATRIX_CELL_MARGIN), "type": "dxa"})
         if len(cols) >= CONTENT_FIT_COLUMNS:
             fonts = style["fonts"]
-            size = small if small and len(cols) >= WIDE_TABLE_COLUMNS else style["sizes"]["table"]
-            fit_columns(tbl, round(width * share), float(size), fonts["latin"]["body"], fonts["khmer"]["body"])
+            size = small if small and wide else style["sizes"]["table"]
+            fit_columns(tbl, round(width * share), float(size), fonts["latin"]["body"], fonts["khmer"]["body"],
+                        margins=2 * MATRIX_CELL_MARGIN + 40 if wide else CELL_MARGINS)
         if small and len(cols) >= WIDE_TABLE_COLUMNS:
             half_points = str(round(float(small) * 2))
             for run in tbl.iter(w("r")):
@@ -285,6 +327,42 @@ def fix_table_headers(root) -> None:
         child(trpr, "tblHeader")
 
 
+# A matrix row taller than this share of the page's text height may split across pages:
+# kept whole, it would leave most of a page empty before it (the bilingual matrix, whose
+# rows hold both languages, fitted about one action a page), or overflow a page.
+TALL_ROW_SHARE = 0.3
+
+
+def let_tall_rows_split(body, style: dict) -> None:
+    from .fonts import font_metrics
+
+    fonts, sizes = style["fonts"], style["sizes"]
+    size = float(sizes.get("matrix") or sizes["table"])
+    spacing = line_spacing(style)
+    pitch = {}
+    for key, family, multiple in (("latin", fonts["latin"]["body"], spacing["table"]),
+                                  ("khmer", fonts["khmer"]["body"], spacing["khmer"])):
+        metrics = font_metrics(family)
+        pitch[key] = (metrics.line_height if metrics else 1.4) * multiple
+    for tbl, sect in _section_of_tables(body):
+        cols = [int(c.get(w("w"), "0")) for c in tbl.findall(f"{w('tblGrid')}/{w('gridCol')}")]
+        if len(cols) < WIDE_TABLE_COLUMNS:
+            continue
+        size_el, mar = sect.find(w("pgSz")), sect.find(w("pgMar"))
+        try:
+            text_height = (int(size_el.get(w("h"))) - int(mar.get(w("top"))) - int(mar.get(w("bottom")))) / 20
+        except (AttributeError, TypeError, ValueError):
+            continue
+        for tr in tbl.iterfind(w("tr")):
+            trpr = tr.find(w("trPr"))
+            if trpr is None or trpr.find(w("tblHeader")) is not None or trpr.find(w("cantSplit")) is None:
+                continue
+            height = row_height_pt(tr, cols, size, fonts["latin"]["body"], fonts["khmer"]["body"], pitch,
+                                   margins=2 * MATRIX_CELL_MARGIN + 40)
+            if height > TALL_ROW_SHARE * text_height:
+                trpr.remove(trpr.find(w("cantSplit")))
+
+
 REVISION_TAGS = ("ins", "del", "moveFrom", "moveTo")
 
 
@@ -391,6 +469,47 @@ def cover_first_page(body) -> None:
     child(first_sect, "titlePg")
 
 
+WORD_JOINER, NO_BREAK_SPACE = "\u2060", "\u00a0"
+
+
+def keep_title_ends(body) -> None:
+    """No word alone on a cover title's last line (the PDF balances its title lines; Word
+    cannot): the title's last two words are joined, a Latin pair by a no-break space, a
+    Khmer pair by a word joiner."""
+    from .. import khmer
+
+    for para in body.iter(w("p")):
+        style = para.find(f"{w('pPr')}/{w('pStyle')}")
+        if style is None or style.get(w("val")) != "Title":
+            continue
+        texts = [t for t in para.iter(w("t")) if (t.text or "").strip()]
+        if not texts:
+            continue
+        last = texts[-1]
+        text = last.text.rstrip()
+        run = khmer.KHMER_RUN.search(text.rsplit(" ", 1)[-1])
+        if run and run.end() == len(text.rsplit(" ", 1)[-1]):
+            start = len(text) - len(text.rsplit(" ", 1)[-1]) + run.start()
+            raw = run.group()
+            words = khmer.words(khmer.strip_invisible(raw))
+            if len(words) >= 2:
+                # The last word's start in the run as written (it holds word joiners already).
+                want, seen, at = len(khmer.strip_invisible(raw)) - len(words[-1]), 0, len(raw)
+                for i, ch in enumerate(raw):
+                    if seen == want:
+                        at = i
+                        break
+                    seen += len(khmer.strip_invisible(ch))
+                if raw[at - 1:at] != WORD_JOINER:
+                    raw = raw[:at] + WORD_JOINER + raw[at:]
+                last.text = text[:start] + raw + last.text[len(text):]
+            continue
+        words = "".join(t.text for t in texts).split()
+        if len(words) >= 4 and " " in text:
+            cut = text.rindex(" ")
+            last.text = text[:cut] + NO_BREAK_SPACE + text[cut + 1:] + last.text[len(text):]
+
+
 def plain_bullets(numbering, font: str) -> None:
     """List bullets drawn in the document's own (embedded) Latin font.
 
@@ -454,11 +573,13 @@ def postprocess(docx_bytes: bytes, meta: DocMeta, style: dict) -> bytes:
     fix_khmer_runs(doc)
     check_bookmarks(doc)
     fix_table_headers(doc)
+    let_tall_rows_split(body, style)
     renumber_revisions(doc)
     footnote_count, endnote_count = fix_notes(doc, parts)
     restyle_paired_headings(doc)
     anchor_toc_targets(doc)
     cover_first_page(body)
+    keep_title_ends(body)
     parts["word/document.xml"] = serialize(doc)
     for name in [n for n in parts if re.fullmatch(r"word/(header|footer)\d+\.xml", n)]:
         part = parse(parts[name])

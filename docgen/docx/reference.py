@@ -293,8 +293,15 @@ def edit_styles(root, style: dict, lang: str) -> None:
     # on one page (the cover styles are used on the cover only).
     cover_scale = 0.75 if lang == "en-km" else 1
     cover_after = 12 * cover_scale * (0.5 if lang == "en-km" else 1)
-    heading_like("Title", "Title", size["title"] * cover_scale, before=0, after=cover_after,
-                 bold=True, center=True)
+    # As in the PDF (docgen/pdf/template.py's cover): the title lower, in the middle of the
+    # page, the status towards its foot. Space before the first paragraph of each; the
+    # bilingual cover's second (Khmer) one joins it (contextual spacing).
+    geometry = page_geometry(style)
+    text_height = (geometry["h"] - geometry["top"] - geometry["bottom"]) / 20
+    title_before, status_before = {"en": (0.24, 0.27), "km": (0.16, 0.18)}.get(lang, (0.05, 0.06))
+    title = heading_like("Title", "Title", size["title"] * cover_scale, before=title_before * text_height,
+                         after=cover_after, bold=True, center=True)
+    child(title.find(w("pPr")), "contextualSpacing")
     sub = heading_like("Subtitle", "Subtitle", size["subtitle"] * (0.85 if lang == "en-km" else 1),
                        before=0, after=cover_after, bold=False,
                        center=True, colour=col.get("accent", col["heading"]))
@@ -317,7 +324,6 @@ def edit_styles(root, style: dict, lang: str) -> None:
 
     # TOC entries the Lua filter pre-fills (Word's built-in "toc N" styles): page numbers
     # at a right tab with dot leaders on the right margin.
-    geometry = page_geometry(style)
     text_width = geometry["w"] - geometry["left"] - geometry["right"]
     for level in (1, 2, 3):
         toc = _style(root, f"TOC{level}", f"toc {level}", based_on="Normal", custom=False)
@@ -348,6 +354,27 @@ def edit_styles(root, style: dict, lang: str) -> None:
     child(k_r, "color", {"val": col["heading"]})
     child(child(kingdom, "pPr", replace=False), "spacing",
           {"before": "0", "after": "0", "line": _line(lines["khmer"]), "lineRule": "auto"})
+
+    # Official Cambodian documents: the issuing ministry at the top left, under the
+    # centred kingdom heading, in the heading face (Muol Light for Khmer), as in the PDF.
+    ministry = _style(root, "CoverMinistry", "Cover Ministry", based_on="CoverText")
+    m_p = child(ministry, "pPr", replace=False)
+    child(m_p, "jc", {"val": "left"})
+    child(m_p, "spacing", {"before": _twentieths(12 * cover_scale), "after": "0",
+                           "line": _line(lines["khmer"] if lang != "en" else lines["latin"]),
+                           "lineRule": "auto"})
+    child(m_p, "contextualSpacing")
+    m_r = child(ministry, "rPr", replace=False)
+    _fonts(m_r, fonts["latin"]["heading"], fonts["khmer"]["heading"])
+    child(m_r, "b")
+    child(m_r, "bCs", {"val": "0"})
+    child(m_r, "color", {"val": col["heading"]})
+    _size(m_r, size["body"] + 1)
+
+    status = _style(root, "CoverStatus", "Cover Status", based_on="CoverText")
+    s_p = child(status, "pPr", replace=False)
+    child(s_p, "spacing", {"before": _twentieths(status_before * text_height)})
+    child(s_p, "contextualSpacing")
 
     # Footnotes and endnotes (the citations): small, tight, as in the PDF.
     note = _style(root, "FootnoteText", "Footnote Text", based_on="Normal", custom=False)

@@ -14,7 +14,10 @@ import json
 import re
 from typing import Any
 
+from ..docx.reference import load_style
+
 from ..khmer import KHMER_RUN, protect_text, split
+from .tables import BILINGUAL_GUTTER_EM, break_tall_rows, fit_table, text_widths
 
 Node = dict[str, Any]
 
@@ -97,6 +100,14 @@ class TypstTransform:
     def __init__(self, box_khmer: bool = True):
         self.box_khmer = box_khmer
         self.labels: set[str] | None = None  # set by document(); None: do not check links
+        # Where a table being written sits: its width in points, and whether it is the
+        # matrix (whose columns docgen.context.matrix declares).
+        style = load_style()
+        self._style = style
+        self._page_widths = text_widths(style)
+        self._table_size = float(style["sizes"]["table"])
+        self._gutter = BILINGUAL_GUTTER_EM * float(style["sizes"]["body"])
+        self._widths: list[tuple[float, bool]] = [(self._page_widths["portrait"], False)]
 
     # --- inlines ---------------------------------------------------------------
 
@@ -206,6 +217,10 @@ class TypstTransform:
             elif node.get("t") == "Header":
                 level, attr, inl = node["c"]
                 out.append({"t": "Header", "c": [level, attr, self.inlines(inl, in_heading=True)]})
+            elif node.get("t") == "Table":
+                width, matrix = self._widths[-1]
+                fitted = break_tall_rows(node, width, self._style) if matrix else fit_table(node, width, self._table_size)
+                out.append(self._walk_children(fitted, False))
             else:
                 out.append(self._walk_children(node, False))
         return out
@@ -234,7 +249,16 @@ class TypstTransform:
             if part:
                 wrapper = f'docgen-cover-part({typst_string(part)})'
         lang = kvs.get("lang", "")
-        body = self.blocks(children)
+        if "landscape" in classes:
+            self._widths.append((self._page_widths["landscape"], self._widths[-1][1]))
+        elif "matrix" in classes:
+            self._widths.append((self._widths[-1][0], True))
+        else:
+            self._widths.append(self._widths[-1])
+        try:
+            body = self.blocks(children)
+        finally:
+            self._widths.pop()
         if wrapper is None and not lang:
             return [{"t": "Div", "c": [node["c"][0], body]}]
         # Our own wrapper for every language, never pandoc's '#set text(lang: ..);' prefix:
@@ -248,7 +272,12 @@ class TypstTransform:
         entry of the outline and PDF bookmarks, "English / Khmer": a hidden heading carries it,
         and the visible pair stays with what follows."""
         heads = [c["c"][1][0] if c["c"][1] and c["c"][1][0].get("t") == "Header" else None for c in cols]
-        left, right = (self.blocks([c]) for c in cols)
+        outer, matrix = self._widths[-1]
+        self._widths.append(((outer - self._gutter) / 2, matrix))
+        try:
+            left, right = (self.blocks([c]) for c in cols)
+        finally:
+            self._widths.pop()
         if heads[0] is None or heads[1] is None:
             return [raw_block("#docgen-bilingual["), *left, raw_block("]["), *right, raw_block("]" + label)]
         level = heads[0]["c"][0]

@@ -76,7 +76,7 @@ end
 -- Cover parts (templates/_cover.md.j2) -> paragraph styles of the reference.docx.
 local DOCX_COVER_STYLES = {
   title = 'Title', subtitle = 'Subtitle', kingdom = 'Cover Kingdom',
-  ministry = 'Cover Text', status = 'Cover Text', supported = 'Cover Text',
+  ministry = 'Cover Ministry', status = 'Cover Status', supported = 'Cover Text',
 }
 
 local function docx_cover_style(classes, default)
@@ -203,6 +203,39 @@ end
 -- comes from style.yaml (layout.bilingual_columns); this is its default.
 docx.BILINGUAL_WIDTHS = {0.44, 0.56}
 
+-- The rows of a bilingual pair. One row for all would let a long Khmer list run a page
+-- past its shorter English (a page-long gap in the English column): when both columns
+-- have the same shape, each block pairs with its translation in a row of its own, and
+-- a list of the same length item by item (each item a one-item list, numbering kept).
+local function docx_list_items(b)
+  if b.t == 'BulletList' then
+    local out = {}
+    for _, item in ipairs(b.content) do out[#out + 1] = pandoc.BulletList({item}) end
+    return out
+  elseif b.t == 'OrderedList' then
+    local out, attr = {}, b.listAttributes
+    for i, item in ipairs(b.content) do
+      out[#out + 1] = pandoc.OrderedList({item},
+        pandoc.ListAttributes(attr.start + i - 1, attr.style, attr.delimiter))
+    end
+    return out
+  end
+end
+
+local function docx_bilingual_rows(en, km)
+  if #en ~= #km then return {{en, km}} end
+  local rows = {}
+  for i = 1, #en do
+    local a, b = docx_list_items(en[i]), docx_list_items(km[i])
+    if a and b and #a == #b and en[i].t == km[i].t then
+      for j = 1, #a do rows[#rows + 1] = {{a[j]}, {b[j]}} end
+    else
+      rows[#rows + 1] = {{en[i]}, {km[i]}}
+    end
+  end
+  return rows
+end
+
 function docx.BilingualDiv(el)
   if not el.classes:includes('bilingual') then return nil end
   local cols = {}
@@ -210,8 +243,12 @@ function docx.BilingualDiv(el)
     if b.t == 'Div' then cols[#cols + 1] = b end
   end
   if #cols ~= 2 then return nil end  -- not the contract's shape: leave the blocks stacked
+  local rows = {}
+  for _, pair in ipairs(docx_bilingual_rows(cols[1].content, cols[2].content)) do
+    rows[#rows + 1] = {{pandoc.Div(pair[1], cols[1].attr)}, {pandoc.Div(pair[2], cols[2].attr)}}
+  end
   local simple = pandoc.SimpleTable({}, {pandoc.AlignDefault, pandoc.AlignDefault}, docx.BILINGUAL_WIDTHS,
-                                    {}, {{{cols[1]}, {cols[2]}}})
+                                    {}, rows)
   local tbl = pandoc.utils.from_simple_table(simple)
   -- pandoc writes a table's custom-style verbatim as w:tblStyle, so give the style id.
   tbl.attr = pandoc.Attr('', {}, {{'custom-style', 'BilingualTable'}})
