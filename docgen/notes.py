@@ -15,7 +15,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-ROUND = "notes"
+from .review.carry import NOTES_ROUND as ROUND
+
 AUTHOR = "NAP-WPS Secretariat"
 
 

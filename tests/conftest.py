@@ -53,22 +53,6 @@ def built_all():
 # Defects found when the branches of this round were merged, each still to fix: expected to
 # fail (not skipped), so a fix shows as XPASS and the entry is removed.
 KNOWN_DEFECTS = {
-    "tests/test_matrix.py::test_every_action_full_text_in_the_matrix[en-km]":
-        "PART_09's long target text is not found whole in the bilingual matrix",
-    "tests/test_nap_e2e.py::test_pdf_fonts_every_action_id_pages[en]":
-        "the page count is not found in the English PDF's text",
-    "tests/test_nap_parts.py::test_every_action_text_has_its_footnote[en-km]":
-        "the bilingual action pairs carry no citation footnote on the action text",
-    "tests/test_nap_parts.py::test_new_parts_are_in_every_docx[km]":
-        "a risk text of the km DOCX is split by word joiners the test does not strip",
-    "tests/test_nap_parts.py::test_new_parts_are_in_every_pdf[en-km]":
-        "the bilingual outline entry reads 'English / Khmer', the test looks for the English alone",
-    "tests/test_nap_parts.py::test_reviewer_reply_to_a_secretariat_note_is_harvested":
-        "a reply to a secretariat note is not harvested since the review-loop changes",
-    "tests/test_no_markup.py::test_no_markup_or_internal_id_in_any_pdf":
-        "IDs of the new NAP parts (DOC_matrix, ME_annual, LOC_commune) show in the bilingual draft",
-    "tests/test_no_markup.py::test_no_markup_or_internal_id_in_any_docx":
-        "IDs of the new NAP parts (DOC_matrix, ME_annual, LOC_commune) show in the bilingual draft",
 }
 
 

@@ -58,9 +58,10 @@ def matrix_pages(pdf) -> list[dict]:
 
 def flat(text: str) -> str:
     # pandoc's Typst writer writes typographic apostrophes and quotes as straight ones
-    # ... and a line may break after '-' or '/' (no space there in the text)
+    # ... and a line may break after '-' or '/', or on either side of an em dash (no space
+    # there in the text)
     text = " ".join(text.translate(str.maketrans("’‘“”", "''\"\"")).split())
-    return re.sub(r"(?<=[-/]) ", "", text)
+    return re.sub(r" ?— ?", "—", re.sub(r"(?<=[-/]) ", "", text))
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +161,23 @@ def test_no_word_outside_the_text_area_or_on_another(matrices, lang):
                 if y0 >= table_top and not re.search(r"[\u1780-\u17ff]", word):
                     nxt = [x for x in starts if x > x0 + 1]
                     assert not nxt or x1 <= min(nxt), (lang, p["number"], word, "into the next column")
+
+
+@pytest.mark.parametrize("lang", ["en", "en-km"])
+def test_proposed_values_carry_the_proposal_mark(matrices, plan, lang):
+    """Leads, partners, timeframes and indicators the drafting team proposes are marked † in the
+    matrix as in the chapters (the report's §8.1 assigns no lead: every lead is a proposal)."""
+    leads = partners = timeframes = indicators = 0
+    for p in matrices[lang]:
+        cols = columns(p)
+        leads += cols[2].count("\u2020")
+        partners += cols[3].count("\u2020")
+        timeframes += cols[4].count("\u2020")
+        indicators += cols[5].count("\u2020")
+    live = live_actions(plan)
+    # in the bilingual matrix the Khmer line under a proposed text is marked too
+    per_text = 2 if lang == "en-km" else 1
+    assert leads == sum(a.lead_provenance.provenance_kind == "proposed" for a in live) == len(live)
+    assert partners == sum(bool(a.partners) and a.partners_provenance.provenance_kind == "proposed" for a in live)
+    assert timeframes == sum(bool(a.timeframe) and a.timeframe.provenance_kind == "proposed" for a in live)
+    assert indicators == per_text * sum(i.provenance_kind == "proposed" for a in live for i in a.indicators)

@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from docgen.cli import main
+from docgen.khmer import strip_invisible
 from docgen.status import all_indicators, live_actions, readiness
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -77,16 +78,25 @@ def test_no_document_shows_drafting_machinery(built):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_action_text_has_its_footnote(built, plan, lang):
+    """The action's text carries a note citing §8.1. In the bilingual DOCX, whose text sits in
+    side-by-side layout tables, the notes are endnotes (docgen.docx.notes: LibreOffice breaks
+    tables at footnotes)."""
     p = parts(nap(built, plan, lang, "docx"))
     doc = etree.fromstring(p["word/document.xml"])
-    notes = {n.get(f"{W}id"): xml_text(etree.tostring(n)) for n in etree.fromstring(p["word/footnotes.xml"]).iter(f"{W}footnote")}
+    notes = {}
+    for part, tag in (("word/footnotes.xml", "footnote"), ("word/endnotes.xml", "endnote")):
+        if part in p:
+            notes.update({(tag, n.get(f"{W}id")): xml_text(etree.tostring(n))
+                          for n in etree.fromstring(p[part]).iter(f"{W}{tag}")})
+    kind = "endnote" if lang == "en-km" else "footnote"
     for a in live_actions(plan):
         # the action's first paragraph (its ID in bold and its text) carries the note mark
         start = doc.xpath(f"//w:bookmarkStart[@w:name='{a.id}']", namespaces=NS)[0]
         para = start.getparent() if start.getparent().tag == f"{W}p" else start.xpath("following::w:p[1]", namespaces=NS)[0]
-        refs = para.xpath(".//w:footnoteReference/@w:id", namespaces=NS)
-        assert refs, f"{lang}: {a.id} has no footnote"
-        cited = notes[refs[-1]]
+        assert a.id in xml_text(etree.tostring(para)), (lang, a.id)
+        refs = para.xpath(f".//w:{kind}Reference/@w:id", namespaces=NS)
+        assert refs, f"{lang}: {a.id} has no {kind}"
+        cited = notes[(kind, refs[-1])]
         want = "§៨.១" if lang == "km" else "§8.1"
         assert want in cited and ("Situation Analysis Report" in cited or "របាយការណ៍វិភាគស្ថានភាព" in cited), cited
 
@@ -136,7 +146,7 @@ def test_new_parts_are_in_every_docx(built, plan, lang):
     doc = etree.fromstring(parts(nap(built, plan, lang, "docx"))["word/document.xml"])
     marks = {b.get(f"{W}name") for b in doc.iter(f"{W}bookmarkStart")}
     assert set(NEW_PARTS) <= marks, set(NEW_PARTS) - marks
-    text = xml_text(etree.tostring(doc))
+    text = strip_invisible(xml_text(etree.tostring(doc)))  # the word joiners of Khmer line breaking
     # results framework: every indicator, action and outcome level, with placeholders where empty
     for ind in all_indicators(plan):
         assert ind.id in text
@@ -176,7 +186,9 @@ def test_new_parts_are_in_every_pdf(built, plan, lang):
             "km": ["ក្របខណ្ឌលទ្ធផល", "កាលវិភាគអនុវត្ត", "ការប៉ាន់ស្មានថ្លៃដើម", "ហានិភ័យ និងការកាត់បន្ថយ",
                    "កាលវិភាគនៃការរាយការណ៍ និងការវាយតម្លៃ", "កំណត់សម្គាល់សម្រាប់អ្នកពិនិត្យ", "អ្វីដែលនៅត្រូវសម្រេច"]}
     for en, km in zip(want["en"], want["km"]):
-        assert (km if lang == "km" else en) in outline or (lang == "en-km" and km in outline), (lang, en)
+        # a bilingual heading pair is one outline entry, "English / Khmer"
+        wanted = {"en": en, "km": km, "en-km": f"{en} / {km}"}[lang]
+        assert wanted in outline, (lang, wanted)
     for text in pdf_texts(nap(built, plan, lang, "pdf")):
         assert "SO2_I1" in text and "RREC_05_I1" in text
         assert text.count("\u25a0") >= len(live_actions(plan))
@@ -264,3 +276,164 @@ def test_reviewer_reply_to_a_secretariat_note_is_harvested(built, plan, tmp_path
     assert [(i.reviewer.name, i.text, i.anchor.id) for i in items] == [
         ("Dara Kim", "The MOWIP report gives 92 per cent overall.", "PROT_06")]
     assert items[0].commented_text.startswith("reply to FB_") and "(notes)" in items[0].commented_text
+
+
+def _table_after(doc, bookmark: str):
+    start = doc.xpath(f"//w:bookmarkStart[@w:name='{bookmark}']", namespaces=NS)[0]
+    return start.xpath("following::w:tbl[1]", namespaces=NS)[0]
+
+
+def _proposal_text(el) -> str:
+    return "".join(t.text or "" for r in el.xpath(".//w:r[w:rPr/w:rStyle/@w:val='Proposal']", namespaces=NS)
+                   for t in r.iter(f"{W}t"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_matrix_marks_proposed_leads_in_docx(built, plan, lang):
+    """Every lead of the matrix is in the proposal style with its dagger, as in the chapters."""
+    doc = etree.fromstring(parts(nap(built, plan, lang, "docx"))["word/document.xml"])
+    rows = _table_after(doc, "DOC_matrix").findall(f"{W}tr")[1:]
+    assert len(rows) == len(live_actions(plan))
+    for row in rows:
+        a = plan.action[re.match(r"[A-Z]+_\d+", xml_text(etree.tostring(row.find(f"{W}tc")))).group()]
+        lead = row.findall(f"{W}tc")[2]
+        marked = _proposal_text(lead)
+        assert marked.endswith("\u2020"), (lang, a.id, xml_text(etree.tostring(lead)))
+        assert plan.institution[a.lead[0]].acronym.en in marked, (lang, a.id, marked)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_tor_has_the_reading_legend(built, plan, lang):
+    """The ToR explains its marks as the NAP does: citations, proposals (style and †) and its
+    numbered placeholders, in every language and both formats."""
+    from pypdf import PdfReader
+
+    docx = built[f"ToR_{plan.metadata.version}_{lang}.docx"]
+    doc = etree.fromstring(parts(docx)["word/document.xml"])
+    start = doc.xpath("//w:bookmarkStart[@w:name='TOR_reading']", namespaces=NS)
+    assert start, lang
+    legend = start[0].xpath("following::w:tbl[1]" if lang == "en-km" else "following::w:p[position() <= 4]",
+                            namespaces=NS)
+    text = strip_invisible("".join(xml_text(etree.tostring(e)) for e in legend))
+    styles = {s for e in legend for s in e.xpath(".//w:rStyle/@w:val", namespaces=NS)}
+    assert {"Proposal", "Placeholder"} <= styles, (lang, styles)
+    assert "\u2020" in text
+    words = {"en": ["footnote", "drafting team", "secretariat"],
+             "km": ["ជើងទំព័រ", "ក្រុមរៀបចំសេចក្ដីព្រាង", "លេខាធិការដ្ឋាន"]}
+    for w in words["km" if lang == "km" else "en"] + (words["km"] if lang == "en-km" else []):
+        assert w in text, (lang, w)
+    if shutil.which("pdftotext") is None:
+        return
+    pdf = built[f"ToR_{plan.metadata.version}_{lang}.pdf"]
+    outline = [o.title.replace("\u200b", "") for o in PdfReader(str(pdf)).outline if not isinstance(o, list)]
+    want = {"en": "How to read this draft", "km": "របៀបអានសេចក្ដីព្រាងនេះ",
+            "en-km": "How to read this draft / របៀបអានសេចក្ដីព្រាងនេះ"}[lang]
+    assert want in outline, (lang, outline)
+    assert "\u2020" in subprocess.run(["pdftotext", "-l", "4", str(pdf), "-"], capture_output=True, text=True).stdout
+
+
+def test_rationale_table_is_khmer_in_the_khmer_draft(built, plan):
+    """The annex of proposals names what each rationale covers as a Khmer reader does: no English
+    words, only the plan's printed labels (PROT_01, SO2_I1) and acronyms."""
+    doc = etree.fromstring(parts(nap(built, plan, "km", "docx"))["word/document.xml"])
+    rows = _table_after(doc, "DOC_notes_proposals").findall(f"{W}tr")
+    assert len(rows) >= 10
+    for row in rows:
+        for n, cell in enumerate(row.findall(f"{W}tc")):
+            text = strip_invisible(xml_text(etree.tostring(cell)))
+            assert n > 0 or re.search(r"[\u1780-\u17ff]", text), text  # the rationale is in Khmer
+            english = re.findall(r"\b[a-z]{2,}\b", re.sub(r"\b[A-Za-z0-9]+_[A-Za-z0-9_]+\b", "", text))
+            assert not english, (english, text)
+
+
+def _notes_in_order(docx: Path) -> list[str]:
+    """The text of every footnote and endnote, in the order of their references."""
+    p = parts(docx)
+    doc = etree.fromstring(p["word/document.xml"])
+    texts = {}
+    for part, tag in (("word/footnotes.xml", "footnote"), ("word/endnotes.xml", "endnote")):
+        if part in p:
+            for n in etree.fromstring(p[part]).iter(f"{W}{tag}"):
+                texts[(tag, n.get(f"{W}id"))] = " ".join(xml_text(etree.tostring(n)).split())
+    return [texts.get(("footnote" if r.tag == f"{W}footnoteReference" else "endnote", r.get(f"{W}id")), "")
+            for r in doc.iter(f"{W}footnoteReference", f"{W}endnoteReference")]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+@pytest.mark.parametrize("lang", ("en", "en-km"))
+def test_notes_keep_their_text_in_libreoffice_with_the_secretariat_comments(built, plan, lang, tmp_path):
+    """The secretariat's notes on the introduction's sections sit there as comments, and
+    LibreOffice still gives every footnote its own text (7.4 mixed them up when a comment's
+    reference sat between the first two note references): the DOCX saved again by LibreOffice
+    has the same notes, in the same order."""
+    docx = nap(built, plan, lang, "docx")
+    doc = etree.fromstring(parts(docx)["word/document.xml"])
+    comments = etree.fromstring(parts(docx)["word/comments.xml"])
+    by_text = {c.get(f"{W}id"): "".join(c.itertext()) for c in comments.iter(f"{W}comment")}
+    for about, words in (("SEC_method", "18 December 2024"), ("SEC_context", "civil servants")):
+        cid = next(i for i, t in by_text.items() if words in t)
+        start = doc.xpath(f"//w:commentRangeStart[@w:id='{cid}']", namespaces=NS)[0]
+        marks = start.getparent().xpath(".//w:bookmarkStart/@w:name", namespaces=NS) + \
+            start.xpath("preceding::w:bookmarkStart[not(starts-with(@w:name, '_'))][1]/@w:name", namespaces=NS)
+        assert about in marks, (about, lang, marks)
+    profile = tmp_path / "lo-profile"
+    proc = subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+                           "docx:MS Word 2007 XML", "--outdir", str(tmp_path / "lo"), str(docx)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    ours, theirs = _notes_in_order(docx), _notes_in_order(tmp_path / "lo" / docx.name)
+    assert len(ours) >= len(live_actions(plan)) and all(ours)  # at least one per action
+    assert theirs == ours, next((n, a, b) for n, (a, b) in enumerate(zip(ours, theirs)) if a != b)
+
+
+def test_notes_for_reviewers_are_khmer_in_the_khmer_draft(built, plan):
+    """Every note of the annex, the conflicts' explanations (retained_because) included, reads in
+    Khmer in the Khmer draft: no English words beside the printed labels, acronyms and titles."""
+    doc = etree.fromstring(parts(nap(built, plan, "km", "docx"))["word/document.xml"])
+    start = doc.xpath("//w:bookmarkStart[@w:name='DOC_notes']", namespaces=NS)[0]
+    end = doc.xpath("//w:bookmarkStart[@w:name='DOC_notes_proposals']", namespaces=NS)[0]
+    before_end = set(end.xpath("preceding::w:p", namespaces=NS))
+    paras = [p for p in start.xpath("following::w:p", namespaces=NS) if p in before_end]
+    notes = [strip_invisible(xml_text(etree.tostring(p))) for p in paras]
+    notes = [t for t in notes if re.search(r"[\u1780-\u17ff]", t)]
+    assert len(notes) >= len(review_notes_of(plan))
+    for text in notes:
+        english = re.findall(r"\b[a-z]{3,}\b", re.sub(r"\b[A-Za-z0-9]+_[A-Za-z0-9_]+\b", "", text))
+        assert not english, (english, text[:200])
+
+
+def review_notes_of(plan):
+    from docgen.status import review_notes
+
+    return review_notes(plan)
+
+
+def test_docgen_harvest_records_a_reply_to_a_note_once(built, plan, tmp_path, plan_copy, capsys):
+    """`docgen harvest` writes the reply into the round's feedback file, anchored where the note
+    is, and a second harvest of the same file adds nothing."""
+    from test_harvest import add_word_comments_extended, write_parts
+
+    returned = tmp_path / "returned.docx"
+    shutil.copy(nap(built, plan, "en", "docx"), returned)
+    p = parts(returned)
+    comments = etree.fromstring(p["word/comments.xml"])
+    note = next(c for c in comments.iter(f"{W}comment") if "18 December 2024" in "".join(c.itertext()))
+    reply = etree.SubElement(comments, f"{W}comment", {f"{W}id": "901", f"{W}author": "Sokha Chan",
+                                                        f"{W}date": "2026-12-01T11:00:00Z"})
+    etree.SubElement(etree.SubElement(etree.SubElement(reply, f"{W}p"), f"{W}r"), f"{W}t").text = \
+        "Our attendance sheet counts 71."
+    p["word/comments.xml"] = etree.tostring(comments, xml_declaration=True, encoding="UTF-8", standalone=True)
+    write_parts(returned, p)
+    add_word_comments_extended(returned, {"901": note.get(f"{W}id")}, set())
+    args = ["harvest", "--data", str(plan_copy), "--build", str(tmp_path / "no-build"), "--round", "round2",
+            str(returned)]
+    main(args)
+    first = capsys.readouterr().out
+    assert "1 new item" in first, first
+    recorded = (plan_copy / "feedback" / "round2.yaml").read_text(encoding="utf-8")
+    assert recorded.count("Our attendance sheet counts 71.") == 1
+    assert "SEC_method" in recorded and "reply to FB_" in recorded
+    main(args)
+    assert "0 new items, 1 already recorded" in capsys.readouterr().out
+    assert (plan_copy / "feedback" / "round2.yaml").read_text(encoding="utf-8") == recorded

@@ -32,6 +32,7 @@ class Line:
     text: Optional[Tx] = None
     prefix: Optional[str] = None  # shown in bold before the text: an ID (the same in every language)
     items: tuple[Tx, ...] = ()
+    proposed: bool = False  # the drafting team's proposal: marked as in the chapters
 
     @property
     def two_languages(self) -> bool:
@@ -46,21 +47,23 @@ class Column:
     width: int   # per cent of the table's width (the fit below widens a column for a long word)
     action: Optional[Callable[[dict], list[Line]]] = None        # one cell per action...
     indicator: Optional[Callable[[dict], Optional[Tx]]] = None  # ...or one line per indicator
+    proposed: Callable[[dict], bool] = lambda ind: False        # whether an indicator's value is a proposal
 
 
-def items(values: list[Tx]) -> list[Line]:
-    return [Line(items=tuple(values))] if values else [Line(DASH)]
+def items(values: list[Tx], proposed: bool = False) -> list[Line]:
+    return [Line(items=tuple(values), proposed=proposed)] if values else [Line(DASH)]
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("action", 38, action=lambda a: [Line(a["text"], prefix=a["id"])]),
     Column("asean_outputs", 5, action=lambda a: items([o["number"] for o in a["outputs"]])),
-    Column("lead", 6, action=lambda a: items(a["lead"])),
-    Column("partners", 11, action=lambda a: items(a["partners"])),
-    Column("timeframe", 6, action=lambda a: [Line(a["timeframe"] or DASH)]),
-    Column("indicators", 20, indicator=lambda ind: ind["text"]),
+    Column("lead", 6, action=lambda a: items(a["lead"], a["lead_proposed"])),
+    Column("partners", 11, action=lambda a: items(a["partners"], a["partners_proposed"])),
+    Column("timeframe", 6, action=lambda a: [Line(a["timeframe"], proposed=a["timeframe_proposed"])
+                                             if a["timeframe"] else Line(DASH)]),
+    Column("indicators", 20, indicator=lambda ind: ind["text"], proposed=lambda ind: ind["proposed"]),
     Column("baseline", 6, indicator=lambda ind: ind["baseline"]),
-    Column("target", 8, indicator=lambda ind: ind["target"]),
+    Column("target", 8, indicator=lambda ind: ind["target"], proposed=lambda ind: ind["target_proposed"]),
 )
 
 
@@ -70,11 +73,14 @@ def _cell(col: Column, a: dict) -> list[Line]:
     inds = a["indicators"]
     if not inds:
         return [Line(DASH)]
-    if col.label == "indicators":
-        return [Line(col.indicator(i) or DASH, prefix=i["id"]) for i in inds]
     # Beside several indicators, each value names its indicator (I1, I2) so lines pair up.
-    short = (lambda i: i["id"].rsplit("_", 1)[-1]) if len(inds) > 1 else (lambda i: None)
-    return [Line(col.indicator(i) or DASH, prefix=short(i)) for i in inds]
+    short = (lambda i: i["id"]) if col.label == "indicators" else \
+        (lambda i: i["id"].rsplit("_", 1)[-1]) if len(inds) > 1 else (lambda i: None)
+    lines = []
+    for i in inds:
+        value = col.indicator(i)
+        lines.append(Line(value, prefix=short(i), proposed=col.proposed(i)) if value else Line(DASH, prefix=short(i)))
+    return lines
 
 
 # --- column widths -------------------------------------------------------------------
@@ -99,9 +105,10 @@ def _shown(t: Optional[Tx], lang: str) -> list[str]:
 def _texts(line: Line, lang: str) -> list[str]:
     """What a line shows, as plain lines of text (for measuring only)."""
     prefix = f"{line.prefix} " if line.prefix else ""
+    mark = "\u2020" if line.proposed else ""
     if line.items:
-        return [", ".join(" / ".join(dict.fromkeys(_shown(i, lang))) for i in line.items)]
-    return [prefix + s if n == 0 else s for n, s in enumerate(_shown(line.text, lang))]
+        return [", ".join(" / ".join(dict.fromkeys(_shown(i, lang))) for i in line.items) + mark]
+    return [prefix + s + mark if n == 0 else s + mark for n, s in enumerate(_shown(line.text, lang))]
 
 
 def _length(word: str) -> float:

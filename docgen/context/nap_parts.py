@@ -9,10 +9,9 @@ placeholders and citations.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Optional
 
-from ..anchors import bookmark_for
+from ..anchors import FIXED, bookmark_for
 from ..model.bundle import Plan
 from ..model.plan import Action, Target
 from ..status import DOCUMENTS, readiness, review_notes
@@ -29,8 +28,18 @@ _LABELS: dict[str, tuple[str, str]] = {
                         "validates or changes it. The annex 'Notes for reviewers' gives the reasons.",
                         "ត្រូវបានស្នើដោយក្រុមរៀបចំសេចក្ដីព្រាង៖ ឯកសារប្រភពមិនបានបញ្ជាក់ទេ ហើយការពិគ្រោះយោបល់នឹងផ្ទៀងផ្ទាត់ ឬកែប្រែ។ "
                         "ឧបសម្ព័ន្ធ «កំណត់សម្គាល់សម្រាប់អ្នកពិនិត្យ» ផ្ដល់ហេតុផល។"),
-    "legend_proposal_sample": ("Text in this style, marked †,", "អត្ថបទក្នុងរចនាប័ទ្មនេះ ដែលមានសញ្ញា †"),
+    # the proposal style adds the mark itself: "..., marked†"
+    "legend_proposal_sample": ("Text in this style, marked", "អត្ថបទក្នុងរចនាប័ទ្មនេះ ដែលមានសញ្ញា"),
     "legend_placeholder": ("is still to be decided by the secretariat.", "នៅត្រូវសម្រេចដោយលេខាធិការដ្ឋាន។"),
+    "legend_tor_sources": ("Statements drawn from the sources carry a footnote naming the document and its section.",
+                           "សេចក្ដីថ្លែងដែលដកស្រង់ពីឯកសារប្រភព មានលេខយោងនៅជើងទំព័រ ដែលបញ្ជាក់ឈ្មោះឯកសារ និងផ្នែករបស់វា។"),
+    "legend_tor_proposal": ("is proposed by the drafting team: the sources do not say it, and the consultation "
+                            "validates or changes it.",
+                            "ត្រូវបានស្នើដោយក្រុមរៀបចំសេចក្ដីព្រាង៖ ឯកសារប្រភពមិនបានបញ្ជាក់ទេ ហើយការពិគ្រោះយោបល់នឹងផ្ទៀងផ្ទាត់ ឬកែប្រែ។"),
+    "legend_tor_placeholder": ("marks a point the sources leave open, numbered, with the options they suggest: the "
+                               "secretariat decides it. The last section lists every such point.",
+                               "សម្គាល់ចំណុចដែលឯកសារប្រភពមិនបានកំណត់ ដែលមានលេខរៀង និងជម្រើសដែលឯកសារប្រភពណែនាំ៖ "
+                               "លេខាធិការដ្ឋានជាអ្នកសម្រេច។ ផ្នែកចុងក្រោយរាយបញ្ជីចំណុចទាំងអស់នេះ។"),
     "legend_placeholder_sample": ("Highlighted text", "អត្ថបទដែលបានបន្លិច"),
     "legend_notes": ("Conflicting figures, assumptions and open questions are not in the text of the plan: they are "
                      "in the annex 'Notes for reviewers' and, in the Word file, in comments from the secretariat "
@@ -135,6 +144,17 @@ _LABELS: dict[str, tuple[str, str]] = {
     "rationale": ("Why", "ហេតុផល"),
     "applies_to": ("Applies to", "អនុវត្តចំពោះ"),
     "n_items": ("{n} items", "{n} ចំណុច"),
+    "plan_period": ("the plan period", "រយៈពេលនៃផែនការ"),
+    "part_item": ("{part}, item {n}", "{part} ចំណុចទី {n}"),
+    "indicator_target": ("{ind}: {target}", "{ind}៖ {target}"),
+    "tor_clause": ("Terms of Reference, {part}, clause {n}", "លក្ខខណ្ឌការងារ {part} ចំណុចទី {n}"),
+    "tor_responsibilities_n": ("{body}: responsibility {n}", "{body}៖ ភារកិច្ចទី {n}"),
+    "tor_member": ("{body}: member {who}", "{body}៖ សមាជិក {who}"),
+    "tor_reports_to": ("{body}: to whom it reports", "{body}៖ ស្ថាប័នដែលខ្លួនរាយការណ៍ជូន"),
+    "tor_background": ("background", "សាវតា"),
+    "tor_objectives": ("objectives", "គោលបំណង"),
+    "tor_reporting": ("reporting", "ការរាយការណ៍"),
+    "tor_duration_review": ("duration and review", "រយៈពេល និងការពិនិត្យឡើងវិញ"),
     "remains": ("What remains to be decided", "អ្វីដែលនៅត្រូវសម្រេច"),
     "remains_intro": ("Counted from the plan data of this version (the same counts as 'docgen status').",
                       "រាប់ពីទិន្នន័យផែនការនៃកំណែនេះ (ចំនួនដូចគ្នានឹង «docgen status»)។"),
@@ -168,7 +188,6 @@ _LABELS: dict[str, tuple[str, str]] = {
 
 L = LabelTable(_LABELS)
 ACTIVE = "\u25a0"  # a filled square: the action runs that year
-_ID = re.compile(r"\b[A-Z][A-Za-z]*_[A-Za-z0-9_]+\b")  # a stable ID in a provenance point's description
 
 
 def _fmt(key: str, **values: Tx) -> Tx:
@@ -282,17 +301,70 @@ def _rationale_groups(plan: Plan) -> list[dict[str, Any]]:
         if prop is None:
             continue
         key = (prop.rationale.en, prop.rationale.km)
-        g = groups.setdefault(key, {"rationale": tx(prop.rationale), "what": []})
-        g["what"].append(what)
+        g = groups.setdefault(key, {"rationale": tx(prop.rationale), "what": {}})
+        shown = _applies_to(plan, rec, sub)
+        g["what"].setdefault((shown.en, shown.km), shown)
     out = []
     for g in groups.values():
-        names = [m.group(0) if (m := _ID.search(w)) else w for w in g["what"]]
-        names = list(dict.fromkeys(names))
+        names = list(g["what"].values())
         n = len(names)
-        shown = names if n <= 8 else names[:6] + [f"... ({n})"]
-        out.append({"rationale": g["rationale"], "applies_to": Tx(", ".join(shown), ", ".join(shown), en_ok_in_km=True),
-                    "count": n})
+        # labels alone (PROT_01, SO1_I1) read the same in both languages: the bilingual cell
+        # shows them once, and a long list ends with its count, "... (33)"
+        labels_only = all(x.en == x.km for x in names)
+        if n > 8:
+            count = v.number(n)
+            names = names[:6] + [Tx(f"... ({count.en})", f"... ({count.km})")]
+        out.append({"rationale": g["rationale"], "count": n,
+                    "applies_to": Tx("; ".join(x.en for x in names), "; ".join(x.km for x in names),
+                                     numeric=labels_only)})
     return out
+
+
+def _applies_to(plan: Plan, rec, sub: tuple) -> Tx:
+    """What a proposal covers, as a reader names it: an action or indicator by its printed
+    label, a part of the plan by its heading, a ToR clause by its body and number."""
+    if isinstance(rec, Action):
+        if sub and sub[0] == "indicators":
+            ind = rec.indicators[sub[1]]
+            return _target_of(ind.id, sub[2]) if len(sub) > 2 else _label_id(ind.id)
+        return _label_id(rec.id)
+    if sub[:1] == ("period",):
+        return L("plan_period")
+    if rec is plan.vision:
+        return L(sub[0])
+    if rec is plan.tor:
+        body = plan.tor.bodies[sub[1]] if sub[0] == "bodies" else None
+        if body is None:
+            return _fmt("tor_clause", part=L(f"tor_{sub[0]}"), n=v.number(sub[1] + 1))
+        name = tx(body.name)
+        if sub[2] == "reports_to":
+            return _fmt("tor_reports_to", body=name)
+        if sub[2] == "members":
+            inst = _inst(plan, body.members[sub[3]].institution)
+            return _fmt("tor_member", body=name, who=inst)
+        return _fmt(f"tor_{sub[2]}_n", body=name, n=v.number(sub[3] + 1))
+    if any(rec is i for i in plan.outcome_indicators):
+        return _target_of(rec.id, sub[0]) if sub else _label_id(rec.id)
+    for kind, heading in (("risks", "risks"), ("monitoring", "monitoring"), ("localisation", "localisation"),
+                          ("legal_basis", "legal_basis")):
+        records = getattr(plan, kind)
+        at = next((n for n, r in enumerate(records) if r is rec), None)
+        if at is not None:
+            if kind == "monitoring":
+                return tx(rec.what)
+            if kind == "legal_basis":
+                return tx(rec.title)
+            return _fmt("part_item", part=L(heading), n=v.number(at + 1))
+    return Tx(str(rec), str(rec), en_ok_in_km=True)
+
+
+def _label_id(ident: str) -> Tx:
+    return Tx(ident, ident, en_ok_in_km=True)
+
+
+def _target_of(ind_id: str, key: str) -> Tx:
+    return _fmt("indicator_target", ind=_label_id(ind_id),
+                target=L("midterm" if key == "midterm" else "end_target"))
 
 
 def _proposal_at(rec, sub: tuple):
@@ -319,12 +391,31 @@ def _notes(plan: Plan) -> list[dict[str, Any]]:
             fig_en = "; ".join(f"{c[0].en} ({c[1].en})" for c in cited)
             fig_km = "; ".join(f"{c[0].km} ({c[1].km})" for c in cited)
             used = figure(b)
-            why_en = f" {b.retained_because}" if b.retained_because else ""
+            why = tx(b.retained_because)
+            why_en = f" {why.en}" if why else ""
+            why_km = f" {why.km or why.en}" if why else ""
             text = Tx(_LABELS["conflict_text"][0].format(ind=ind.id, figures=fig_en, used=used.en) + why_en,
-                      _LABELS["conflict_text"][1].format(ind=ind.id, figures=fig_km, used=used.km) + why_en)
-        out.append({"id": n["id"], "about": n["about"], "kind": L(f"note_{n['kind']}"), "text": text,
+                      _LABELS["conflict_text"][1].format(ind=ind.id, figures=fig_km, used=used.km) + why_km,
+                      stale=bool(why and (why.stale or not why.km)))
+        out.append({"id": n["id"], "about": n["about"], "about_label": _about_label(plan, n["about"]),
+                    "kind": L(f"note_{n['kind']}"), "text": text,
                     "source": v.source(n["source"], plan) if n["source"] else None})
     return out
+
+
+def _about_label(plan: Plan, about: Optional[str]) -> Optional[Tx]:
+    """What a note is about, as the reader sees it: an action by its ID, a section or a part
+    of the draft by its heading."""
+    if about is None:
+        return None
+    if about in plan.action:
+        return _label_id(about)
+    if about in plan.section:
+        return tx(plan.section[about].title)
+    fixed = next((key for key, name in FIXED.items() if name == about), None)
+    if fixed is not None:
+        return v.label(fixed)
+    return _label_id(about)
 
 
 def _readiness(plan: Plan) -> list[dict[str, Any]]:
@@ -333,6 +424,23 @@ def _readiness(plan: Plan) -> list[dict[str, Any]]:
         rows.append({"label": L(f"k_{item.key}"), "counts": [v.number(item.counts[d]) for d in DOCUMENTS],
                      "total": v.number(item.total), "open": item.total > 0})
     return rows
+
+
+def reading_context(doc: str) -> dict[str, Any]:
+    """The legend "How to read this draft" of ``doc`` ("nap" or "tor"): how citations, proposals
+    and placeholders look, and (in the NAP) where the notes for reviewers are."""
+    if doc == "tor":
+        items = [{"style": None, "text": L("legend_tor_sources")},
+                 {"sample": L("legend_proposal_sample"), "style": "proposal", "text": L("legend_tor_proposal")},
+                 {"sample": L("legend_placeholder_sample"), "style": "placeholder", "text": L("legend_tor_placeholder")}]
+        anchor = "TOR_reading"
+    else:
+        items = [{"style": None, "text": L("legend_sources")},
+                 {"sample": L("legend_proposal_sample"), "style": "proposal", "text": L("legend_proposal")},
+                 {"sample": L("legend_placeholder_sample"), "style": "placeholder", "text": L("legend_placeholder")},
+                 {"style": None, "text": L("legend_notes")}]
+        anchor = "DOC_reading"
+    return {"title": L("reading"), "anchor": anchor, "entries": items}
 
 
 def parts_context(plan: Plan, pillars: list[dict[str, Any]], actions: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -380,6 +488,7 @@ def parts_context(plan: Plan, pillars: list[dict[str, Any]], actions: dict[str, 
     notes = _notes(plan)
     return {
         "P": L.all(),
+        "reading": reading_context("nap"),
         "active_mark": ACTIVE,
         "years": [v.digits(y) for y in years],
         "vision": _statement(plan, vis.vision if vis else None),

@@ -12,6 +12,7 @@ from ..model.common import Text
 from ..model.tor import Body, Placeholder, Principle
 from . import values as v
 from .nap import common_context
+from .nap_parts import reading_context
 from .values import LabelTable, Tx, tx
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -155,5 +156,6 @@ def tor_context(plan: Plan, lang: str) -> dict[str, Any]:
             "sources": v.sources(t.sources, plan),
         },
         "placeholders": ph.items,
+        "reading": reading_context("tor"),
     })
     return ctx

@@ -106,9 +106,15 @@ class Figure(Strict):
 
 
 class Baseline(Figure):
-    # When sources disagree: every other reported figure, and why this one is used.
+    # When sources disagree: every other reported figure, and why this one is used (a text the
+    # notes for reviewers print; a plain string is its English, the Khmer then missing).
     alternatives: list[Figure] = []
-    retained_because: Optional[str] = None
+    retained_because: Optional[Text] = None
+
+    @field_validator("retained_because", mode="before")
+    @classmethod
+    def _english_alone(cls, value):
+        return {"en": value} if isinstance(value, str) else value
 
 
 class Target(Provenanced):

@@ -32,6 +32,10 @@ from ..fsutil import atomic_write_bytes
 from ..model.feedback import FeedbackItem, FeedbackRound
 from .known import bookmark_name
 
+# The round name of the secretariat's notes for reviewers (docgen.notes), carried as comments
+# like feedback items though no feedback file holds them.
+NOTES_ROUND = "notes"
+
 REL_COMMENTS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 CARRIED = re.compile(r"^\[(?P<round>[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}) (?P<id>FB_[0-9a-f]{12})\]\s*")
@@ -124,6 +128,24 @@ def _first_paragraph(bm: etree._Element) -> Optional[etree._Element]:
     return found[0] if found else None
 
 
+def _note_windows(body: etree._Element, order: dict) -> list[tuple[etree._Element, etree._Element]]:
+    """For footnotes and for endnotes: the paragraphs holding the first and the second note
+    reference. LibreOffice (7.4) gives every note after the first the text of another, or none,
+    when a comment's reference sits between those two: a comment there ends in the paragraph of
+    the second reference instead (its range then covers the passage up to that note)."""
+    out = []
+    for tag in ("footnoteReference", "endnoteReference"):
+        paras = []
+        for ref in body.iter(w(tag)):
+            p = next((a for a in ref.iterancestors(w("p"))), None)
+            if p is not None and p in order and p not in paras:
+                paras.append(p)
+            if len(paras) == 2:
+                out.append((paras[0], paras[1]))
+                break
+    return out
+
+
 def _run(text: str, *, ref: bool = False) -> etree._Element:
     r = etree.Element(w("r"))
     if ref:
@@ -158,12 +180,18 @@ def add_comments(parts: dict[str, bytes], comments: list[CarriedComment], date: 
     next_id = max(ids, default=0) + 1
 
     added = 0
+    order = {p: n for n, p in enumerate(body.iter(w("p")))}
+    windows = _note_windows(body, order)
     for c in comments:
         target = marks.get(c.bookmark) if c.bookmark else None
         para = _first_paragraph(target) if target is not None else None
         if para is None:
             c = CarriedComment(c.round, c.item, None)
             para = first_p
+        end_para = para
+        for first, second in windows:
+            if order[first] <= order.get(para, -1) < order[second]:
+                end_para = second
         cid = str(next_id)
         next_id += 1
         comment = etree.SubElement(croot, w("comment"), {w("id"): cid, w("author"): _CONTROL.sub("", c.author),
@@ -184,8 +212,8 @@ def add_comments(parts: dict[str, bytes], comments: list[CarriedComment], date: 
             ppr.addnext(start)
         else:
             para.insert(0, start)
-        para.append(etree.Element(w("commentRangeEnd"), {w("id"): cid}))
-        ref = etree.SubElement(para, w("r"))
+        end_para.append(etree.Element(w("commentRangeEnd"), {w("id"): cid}))
+        ref = etree.SubElement(end_para, w("r"))
         etree.SubElement(etree.SubElement(ref, w("rPr")), w("rStyle"), {w("val"): "CommentReference"})
         etree.SubElement(ref, w("commentReference"), {w("id"): cid})
         added += 1

@@ -16,6 +16,7 @@ from typing import Optional
 
 from ..diagnostics import Diagnostic, DocgenError, Severity, relative
 from ..model.feedback import FeedbackItem, FeedbackRound
+from .carry import NOTES_ROUND
 from .extract import CarriedThread, extract, extract_items, thread_items
 from .known import KnownIds, known_ids_from_plan
 from .safedocx import DocxParts, UnsafeDocx, open_docx
@@ -59,7 +60,13 @@ def harvest_file(path: Path, known_ids: Optional[KnownIds] = None, *, keep_carri
         if keep_carried:
             return HarvestResult(path, items=extract_items(parts, known, path.name, keep_carried=True))
         ex = extract(parts, known, path.name)
-        result = HarvestResult(path, items=ex.items, threads=ex.threads, parts=parts)
+        # The secretariat's notes for reviewers are no round's items: the replies to them are new items.
+        counter: dict = {}
+        for it in ex.items:
+            counter[it.content_key()] = counter.get(it.content_key(), 0) + 1
+        replies = [it for th in ex.threads if th.round == NOTES_ROUND for it in thread_items(th, path.name, counter)]
+        result = HarvestResult(path, items=ex.items + replies, parts=parts,
+                               threads=[th for th in ex.threads if th.round != NOTES_ROUND])
         for problem in parts.problems:
             result.warnings.append(Diagnostic(relative(path), None, None, "", problem + "; the rest of the file was "
                                               "harvested", hint="ask the reviewer to save the document again as "
