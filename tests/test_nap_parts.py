@@ -254,24 +254,31 @@ def test_status_annex_in_the_draft_matches(built, plan):
     assert rows["Indicators without an end target"][0] == str(items["targets_missing"].counts["nap"])
 
 
-def test_reviewer_reply_to_a_secretariat_note_is_harvested(built, plan, tmp_path):
+def _reply_to_note(built, plan, tmp_path, note_says: str, author: str, when: str, reply_text: str) -> Path:
+    """The English NAP DOCX as a reviewer sends it back: a reply (Word's threaded reply) to
+    the secretariat's note that contains ``note_says``."""
     from test_harvest import add_word_comments_extended, write_parts
-
-    from docgen.review.harvest import harvest_file
-    from docgen.review.known import known_ids_from_plan
 
     returned = tmp_path / "returned.docx"
     shutil.copy(nap(built, plan, "en", "docx"), returned)
     p = parts(returned)
     comments = etree.fromstring(p["word/comments.xml"])
-    note = next(c for c in comments.iter(f"{W}comment") if "UNSCR 1325" in "".join(c.itertext()))
-    reply = etree.SubElement(comments, f"{W}comment", {f"{W}id": "900", f"{W}author": "Dara Kim",
-                                                        f"{W}date": "2026-12-01T10:00:00Z"})
-    etree.SubElement(etree.SubElement(etree.SubElement(reply, f"{W}p"), f"{W}r"), f"{W}t").text = \
-        "The MOWIP report gives 92 per cent overall."
+    note = next(c for c in comments.iter(f"{W}comment") if note_says in "".join(c.itertext()))
+    reply_id = str(1 + max(int(c.get(f"{W}id")) for c in comments.iter(f"{W}comment")))
+    reply = etree.SubElement(comments, f"{W}comment", {f"{W}id": reply_id, f"{W}author": author, f"{W}date": when})
+    etree.SubElement(etree.SubElement(etree.SubElement(reply, f"{W}p"), f"{W}r"), f"{W}t").text = reply_text
     p["word/comments.xml"] = etree.tostring(comments, xml_declaration=True, encoding="UTF-8", standalone=True)
     write_parts(returned, p)
-    add_word_comments_extended(returned, {"900": note.get(f"{W}id")}, set())
+    add_word_comments_extended(returned, {reply_id: note.get(f"{W}id")}, set())
+    return returned
+
+
+def test_reviewer_reply_to_a_secretariat_note_is_harvested(built, plan, tmp_path):
+    from docgen.review.harvest import harvest_file
+    from docgen.review.known import known_ids_from_plan
+
+    returned = _reply_to_note(built, plan, tmp_path, "UNSCR 1325", "Dara Kim", "2026-12-01T10:00:00Z",
+                              "The MOWIP report gives 92 per cent overall.")
     items = harvest_file(returned, known_ids_from_plan(plan)).items
     assert [(i.reviewer.name, i.text, i.anchor.id) for i in items] == [
         ("Dara Kim", "The MOWIP report gives 92 per cent overall.", "PROT_06")]
@@ -412,20 +419,8 @@ def review_notes_of(plan):
 def test_docgen_harvest_records_a_reply_to_a_note_once(built, plan, tmp_path, plan_copy, capsys):
     """`docgen harvest` writes the reply into the round's feedback file, anchored where the note
     is, and a second harvest of the same file adds nothing."""
-    from test_harvest import add_word_comments_extended, write_parts
-
-    returned = tmp_path / "returned.docx"
-    shutil.copy(nap(built, plan, "en", "docx"), returned)
-    p = parts(returned)
-    comments = etree.fromstring(p["word/comments.xml"])
-    note = next(c for c in comments.iter(f"{W}comment") if "18 December 2024" in "".join(c.itertext()))
-    reply = etree.SubElement(comments, f"{W}comment", {f"{W}id": "901", f"{W}author": "Sokha Chan",
-                                                        f"{W}date": "2026-12-01T11:00:00Z"})
-    etree.SubElement(etree.SubElement(etree.SubElement(reply, f"{W}p"), f"{W}r"), f"{W}t").text = \
-        "Our attendance sheet counts 71."
-    p["word/comments.xml"] = etree.tostring(comments, xml_declaration=True, encoding="UTF-8", standalone=True)
-    write_parts(returned, p)
-    add_word_comments_extended(returned, {"901": note.get(f"{W}id")}, set())
+    returned = _reply_to_note(built, plan, tmp_path, "18 December 2024", "Sokha Chan", "2026-12-01T11:00:00Z",
+                              "Our attendance sheet counts 71.")
     args = ["harvest", "--data", str(plan_copy), "--build", str(tmp_path / "no-build"), "--round", "round2",
             str(returned)]
     main(args)
