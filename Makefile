@@ -11,12 +11,13 @@ APT_PACKAGES := fonts-khmeros poppler-utils libreoffice-writer libreoffice-calc 
 # with; `make install` installs exactly those. `make lock` refreshes it after a change to
 # pyproject.toml's dependencies; `make test-minimums` runs the tests with the lowest versions
 # pyproject.toml allows (uv's lowest-direct resolution) in a separate venv: by default the
-# tests that exercise every dependency directly (YAML, models, spreadsheets and XLIFF,
-# pandoc, python-docx, Typst and the PDF post-processing), which fit beside `make test` in CI.
+# tests that exercise the dependencies directly without building whole documents (YAML,
+# models, spreadsheets and XLIFF, Jinja and pandoc), which fit beside `make test` in CI;
+# MINIMUM_TESTS=tests for the whole suite.
 LOCK   := requirements.lock
 MINVENV ?= .venv-minimums
 MINIMUM_TESTS ?= tests/test_load.py tests/test_validate.py tests/test_translate.py tests/test_sheets.py \
-                 tests/test_markdown.py tests/test_docx.py tests/test_pdf.py
+                 tests/test_markdown.py
 
 .PHONY: install system-deps draft validate test test-minimums lock bench clean
 
