@@ -1,4 +1,6 @@
+import functools
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,68 @@ def built_all():
         yield {p.name: p for p in paths}
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+# --- extracted text, once per session ---------------------------------------------------
+# Reading a Khmer PDF's text is slow (pypdf takes ~15 s on the Khmer NAP, a content-stream
+# walk ~8 s), and many test files read the same shipped files: each extractor reads each file
+# once per session. A file is known by its path, size and modification time, so a test that
+# writes a new PDF at a path already read gets the new file's text.
+def file_key(path) -> tuple[str, int, int]:
+    p = Path(path).resolve()
+    st = p.stat()
+    return str(p), st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=None)
+def _pdftotext(key: tuple, args: tuple[str, ...]) -> str:
+    return subprocess.run(["pdftotext", *args, key[0], "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdftotext(path, *args: str) -> str:
+    """poppler's pdftotext output for the PDF, with the given options."""
+    return _pdftotext(file_key(path), args)
+
+
+@functools.lru_cache(maxsize=None)
+def _pypdf_pages(key: tuple) -> tuple[str, ...]:
+    from pypdf import PdfReader
+
+    return tuple(page.extract_text() or "" for page in PdfReader(key[0]).pages)
+
+
+def pypdf_pages(path) -> list[str]:
+    """pypdf's text of each page."""
+    return list(_pypdf_pages(file_key(path)))
+
+
+@functools.lru_cache(maxsize=None)
+def _pdfium_pages(key: tuple) -> tuple[str, ...]:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(key[0])
+    try:
+        return tuple(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    finally:
+        doc.close()
+
+
+def pdfium_pages(path) -> list[str]:
+    """pdfium's text of each page."""
+    return list(_pdfium_pages(file_key(path)))
+
+
+@functools.lru_cache(maxsize=None)
+def _mupdf_pages(key: tuple) -> tuple[str, ...]:
+    import pymupdf
+
+    with pymupdf.open(key[0]) as doc:
+        return tuple(page.get_text() for page in doc)
+
+
+def mupdf_pages(path) -> list[str]:
+    """MuPDF's text of each page."""
+    return list(_mupdf_pages(file_key(path)))
 
 
 # Defects found when the branches of this round were merged, each still to fix: expected to

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pikepdf
 
+from conftest import file_key
+
 
 _MARK = re.compile("[\u17B6-\u17D3\u17DD]")  # Khmer dependent vowels, signs, coeng
 
@@ -72,6 +74,10 @@ def _mul(a, b):
             a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5]]
 
 
+# the operators shows() reads (pikepdf skips the others, a quarter of the parsing time)
+_OPERATORS = "q Q cm BT Tm Td Tf BDC BMC EMC Tj TJ ' \""
+
+
 def shows(path: Path) -> list[Show]:
     """Every piece of text the PDF draws, with its position, in content order."""
     out: list[Show] = []
@@ -85,7 +91,7 @@ def shows(path: Path) -> list[Show]:
             font, size = None, 0.0
             actual: list = []  # [text, position or None] of the open /ActualText spans
             depth: list[bool] = []  # per open marked-content span: is it an /ActualText span
-            for operands, op in pikepdf.parse_content_stream(page):
+            for operands, op in pikepdf.parse_content_stream(page, _OPERATORS):
                 op = str(op)
                 if op == "q":
                     stack.append(ctm[:])
@@ -152,10 +158,17 @@ def lines(path: Path) -> list[tuple[int, str]]:
 
     A glyph that the font moves off the baseline (a Khmer vowel or subscript) is written
     as a text object of its own, which carries its cluster's text a second time (its
-    ToUnicode or a repeated /ActualText): such a repeat off the baseline is dropped."""
+    ToUnicode or a repeated /ActualText): such a repeat off the baseline is dropped.
+
+    Read once per session for each file (several tests read the shipped PDFs)."""
+    return list(_lines(file_key(path)))
+
+
+@lru_cache(maxsize=None)
+def _lines(key: tuple) -> tuple[tuple[int, str], ...]:
     out: list[tuple[int, str]] = []
     cur_page, cur_y, buf, last = None, None, "", None
-    for s in shows(path):
+    for s in shows(Path(key[0])):
         new_line = (cur_page != s.page or cur_y is None or abs(s.y - cur_y) > 0.5 * max(s.size, 1))
         if new_line and _MARK.match(s.text) and cur_page == s.page:
             new_line = False  # a vowel or subscript drawn apart from its base: same line
@@ -169,7 +182,7 @@ def lines(path: Path) -> list[tuple[int, str]]:
         last = s
     if buf:
         out.append((cur_page, buf))
-    return out
+    return tuple(out)
 
 
 @lru_cache(maxsize=None)

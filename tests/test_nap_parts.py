@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from conftest import pdftotext, pypdf_pages
 from docgen.cli import main
 from docgen.khmer import strip_invisible
 from docgen.status import all_indicators, live_actions, readiness
@@ -43,12 +44,8 @@ def xml_text(data: bytes) -> str:
 
 
 def pdf_texts(pdf: Path) -> list[str]:
-    """The PDF's text by poppler and by pypdf (two extractors)."""
-    from pypdf import PdfReader
-
-    out = [subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout]
-    out.append("\n".join(page.extract_text() or "" for page in PdfReader(str(pdf)).pages))
-    return out
+    """The PDF's text by poppler and by pypdf (two extractors; each reads a file once per session)."""
+    return [pdftotext(pdf), "\n".join(pypdf_pages(pdf))]
 
 
 def nap(built, plan, lang, ext):

@@ -11,13 +11,12 @@ PROT_01_I1) are the plan's printed labels and may show.
 from __future__ import annotations
 
 import re
-import subprocess
 import zipfile
 
 import pytest
 from lxml import etree
 
-from conftest import needs_pdftotext
+from conftest import needs_pdftotext, pdftotext, pypdf_pages
 
 pytestmark = pytest.mark.slow
 
@@ -47,11 +46,8 @@ def visible_ids(plan) -> set[str]:
 
 
 def pdf_texts(path) -> dict[str, str]:
-    from pypdf import PdfReader
-
-    poppler = subprocess.run(["pdftotext", "-q", "-layout", str(path), "-"], capture_output=True,
-                             text=True, check=True).stdout
-    pypdf_text = "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+    poppler = pdftotext(path, "-q", "-layout")
+    pypdf_text = "\n".join(pypdf_pages(path))
     # pypdf maps Typst's Khmer glyphs to stray ASCII ('*', '#', control characters): its Khmer
     # lines say nothing about markup, so only its Latin-only lines are checked.
     pypdf_text = "\n".join(line for line in pypdf_text.splitlines()

@@ -1,6 +1,7 @@
 """Khmer text in the PDFs extracts as it reads: poppler, pdfium and MuPDF, every Khmer PDF."""
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from typing import Optional
 
 import pytest
 
+from conftest import file_key, mupdf_pages, pdfium_pages, pdftotext
 from docgen.pdf import compile_typst, to_typst
 from docgen.pdf.textlayer import fix_khmer_text, khmer_run_text
 
@@ -30,28 +32,15 @@ def squeeze(text: str) -> str:
 def poppler(path: Path, *mode: str) -> list[str]:
     """pdftotext's text per page; ``-raw`` keeps content order (its default reading order
     interleaves the wrapped lines of neighbouring table cells, whatever the text layer)."""
-    out = subprocess.run(["pdftotext", *mode, "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                         check=True)
-    return out.stdout.split("\f")[:-1] or [out.stdout]
+    out = pdftotext(path, *mode, "-enc", "UTF-8")
+    return out.split("\f")[:-1] or [out]
 
 
 def poppler_raw(path: Path) -> list[str]:
     return poppler(path, "-raw")
 
 
-def pdfium_pages(path: Path) -> list[str]:
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
-    finally:
-        doc.close()
-
-
-def mupdf_pages(path: Path) -> list[str]:
-    with pymupdf.open(str(path)) as doc:
-        return [page.get_text() for page in doc]
-
-
+# Each extractor reads each file once per session (conftest): these tests read the same files.
 EXTRACTORS = {"poppler": poppler_raw, "pdfium": pdfium_pages, "mupdf": mupdf_pages}
 
 # --- the body and the footnotes of each page, apart from the page's furniture -------------
@@ -103,8 +92,7 @@ def poppler_areas(path: Path, areas) -> list[tuple[str, str]]:
     text in the same order as its plain output, and with its spaces."""
     import html
 
-    out = subprocess.run(["pdftotext", "-raw", "-bbox", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                         text=True, check=True).stdout
+    out = pdftotext(path, "-raw", "-bbox", "-enc", "UTF-8")
     pages = []
     for page, plain, (body, notes) in zip(out.split("<page ")[1:], poppler_raw(path), areas):
         # where the plain text has whitespace, in the whitespace-free text's positions (the
@@ -200,6 +188,16 @@ class Reading:
         return None
 
 
+@functools.lru_cache(maxsize=None)
+def _reading(key: tuple, extractor: str) -> Reading:
+    return Reading(Path(key[0]), extractor)
+
+
+def reading_of(path: Path, extractor: str) -> Reading:
+    """The extractor's Reading of the PDF, made once per session (tests only read it)."""
+    return _reading(file_key(path), extractor)
+
+
 def khmer_sentences(plan) -> set[str]:
     """Every Khmer sentence of the plan data, whitespace removed."""
     from pydantic import BaseModel
@@ -269,6 +267,12 @@ def before_after(plan):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def typst_text(before_after):
+    """Typst's own text of those PDFs (their ActualText, per page, in content order), read once."""
+    return {name: khmer_run_text(before.read_bytes()) for name, (before, _after) in before_after.items()}
+
+
 def source_text(markdown: str) -> str:
     return squeeze(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown))
 
@@ -297,7 +301,7 @@ def test_khmer_sentences_extract_verbatim(khmer_pdfs, plan, extractor):
     missing = []
     for name, (after, markdown, _meta) in khmer_pdfs.items():
         source = source_text(markdown)
-        reading = Reading(after, extractor)
+        reading = reading_of(after, extractor)
         for s in sentences:
             if s not in source:
                 continue
@@ -315,14 +319,14 @@ def test_khmer_sentences_extract_verbatim(khmer_pdfs, plan, extractor):
 
 
 @pytest.mark.parametrize("extractor", list(EXTRACTORS))
-def test_khmer_text_extracts_as_typst_was_given_it(before_after, plan, extractor):
+def test_khmer_text_extracts_as_typst_was_given_it(before_after, typst_text, plan, extractor):
     """Every Khmer sentence of the data that Typst's own text (its ActualText, in content
     order) holds whole is in the extracted text after the text layer: at least 99 %."""
     sentences = {khmer_only(s) for s in khmer_sentences(plan)}
     expected = found = 0
     for name, (before, after) in before_after.items():
-        truth = khmer_only("".join("".join(runs) for runs in khmer_run_text(before.read_bytes())))
-        reading = Reading(after, extractor)
+        truth = khmer_only("".join("".join(runs) for runs in typst_text[name]))
+        reading = reading_of(after, extractor)
         body, notes = khmer_only(reading.body), khmer_only(reading.notes)
         for s in sentences:
             if s in truth:
@@ -371,10 +375,10 @@ def test_before_the_text_layer_extraction_was_broken(before_after):
 
 
 @pytest.mark.parametrize("extractor", list(EXTRACTORS))
-def test_searching_a_khmer_word_finds_its_pages(before_after, extractor):
+def test_searching_a_khmer_word_finds_its_pages(before_after, typst_text, extractor):
     checked = 0
     for name, (before, after) in before_after.items():
-        truth = {i for i, runs in enumerate(khmer_run_text(before.read_bytes())) if WORD in "".join(runs)}
+        truth = {i for i, runs in enumerate(typst_text[name]) if WORD in "".join(runs)}
         if not truth:
             continue
         pages = {i for i, text in enumerate(EXTRACTORS[extractor](after)) if WORD in squeeze(text)}
