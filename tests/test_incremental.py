@@ -1,7 +1,9 @@
 """Incremental builds: only the files whose inputs changed are made again (real backends)."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import re
 import shutil
 from pathlib import Path
@@ -34,18 +36,34 @@ def _inodes(folder: Path) -> dict[str, int]:
     return {p.name: p.stat().st_ino for p in folder.iterdir() if not p.name.startswith(".")}
 
 
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory):
+    """The mini plan and its first `docgen build`, made once for the module: (data, out)."""
+    root = tmp_path_factory.mktemp("incremental")
+    data, out = root / "plan", root / "build"
+    shutil.copytree(MINI, data)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["build", "--data", str(data), "--out", str(out)]) == 0
+    names = [m.group(1) for line in printed.getvalue().splitlines() if (m := LINE.match(line))]
+    assert len(names) == 18  # NAP, ToR, consultation summary: 3 languages x 2 formats
+    return data, out
+
+
 @pytest.fixture
-def data(tmp_path):
+def data(tmp_path, first_build):
+    """A copy of the mini plan, the test's to change."""
     dest = tmp_path / "plan"
-    shutil.copytree(MINI, dest)
+    shutil.copytree(first_build[0], dest)
     return dest
 
 
 @pytest.fixture
-def built(data, tmp_path, capsys):
+def built(data, tmp_path, first_build):
+    """A copy of the first build's folder (manifest and cache included, modification times
+    kept: to the next build it is the folder a build of ``data`` left)."""
     out = tmp_path / "build"
-    names, _ = _build(data, out, capsys)
-    assert len(names) == 18  # NAP, ToR, consultation summary: 3 languages x 2 formats
+    shutil.copytree(first_build[1], out)
     return out
 
 

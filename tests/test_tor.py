@@ -94,12 +94,10 @@ def test_reporting_circle_is_an_error(plan_copy):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    from docgen.build import build
-    out = tmp_path_factory.mktemp("tor")
-    build(PLAN_DATA, ["tor"], ["en", "km", "en-km"], ["docx"], out, log=lambda *a: None)
+def built(built_all):
+    """The plan and the folder of the session's build of every document (the shipped files)."""
     plan, _ = load_plan(PLAN_DATA)
-    return plan, out / plan.metadata.version
+    return plan, built_all[f"ToR_{plan.metadata.version}_en.docx"].parent
 
 
 def _placeholder_runs(path: Path) -> str:
@@ -139,11 +137,9 @@ def test_tor_docx_names_members_and_sources(built):
 
 
 @needs_pdftotext
-def test_every_placeholder_is_visible_in_pdf(tmp_path):
-    from docgen.build import build
-    build(PLAN_DATA, ["tor"], ["en"], ["pdf"], tmp_path, log=lambda *a: None)
+def test_every_placeholder_is_visible_in_pdf(built_all):
     plan, _ = load_plan(PLAN_DATA)
-    pdf = tmp_path / plan.metadata.version / f"ToR_{plan.metadata.version}_en.pdf"
+    pdf = built_all[f"ToR_{plan.metadata.version}_en.pdf"]
     text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
     for p in plan.tor.placeholders():
         assert " ".join(p.to_decide.en.split())[:50] in text
