@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pikepdf
 
-from conftest import file_key
+from conftest import file_key, read_in_parallel
 
 
 _MARK = re.compile("[\u17B6-\u17D3\u17DD]")  # Khmer dependent vowels, signs, coeng
@@ -161,10 +161,20 @@ def lines(path: Path) -> list[tuple[int, str]]:
     ToUnicode or a repeated /ActualText): such a repeat off the baseline is dropped.
 
     Read once per session for each file (several tests read the shipped PDFs)."""
-    return list(_lines(file_key(path)))
+    key = file_key(path)
+    if key not in _LINES:
+        _LINES[key] = _lines(key)
+    return list(_LINES[key])
 
 
-@lru_cache(maxsize=None)
+def read_lines(paths) -> None:
+    """Read these files' lines now, in parallel (~8 s for the Khmer NAP)."""
+    read_in_parallel(_lines, _LINES, paths)
+
+
+_LINES: dict[tuple, tuple[tuple[int, str], ...]] = {}
+
+
 def _lines(key: tuple) -> tuple[tuple[int, str], ...]:
     out: list[tuple[int, str]] = []
     cur_page, cur_y, buf, last = None, None, "", None

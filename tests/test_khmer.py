@@ -101,6 +101,7 @@ def built(built_all):
 def test_no_line_breaks_inside_a_word_in_any_built_pdf(built):
     folder, sources = built
     assert len(sources) == 16
+    pdf_lines.read_lines([folder / f"{name}.pdf" for name in sources])
     ends = narrow = icu = crossing = 0
     for name, markdown in sorted(sources.items()):
         texts = [t for _, t in pdf_lines.lines(folder / f"{name}.pdf")]

@@ -16,7 +16,7 @@ import zipfile
 import pytest
 from lxml import etree
 
-from conftest import needs_pdftotext, pdftotext, pypdf_pages
+from conftest import needs_pdftotext, pdftotext, pypdf_pages, read_with_pypdf
 
 pytestmark = pytest.mark.slow
 
@@ -89,6 +89,7 @@ def test_all_48_files_built(built_all):
 def test_no_markup_or_internal_id_in_any_pdf(built_all, plan):
     allowed = visible_ids(plan)
     bad = {}
+    read_with_pypdf([p for n, p in built_all.items() if n.endswith(".pdf")])
     for name, path in sorted(built_all.items()):
         if name.endswith(".pdf"):
             for extractor, text in pdf_texts(path).items():
