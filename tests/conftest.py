@@ -52,6 +52,24 @@ def built_all():
         shutil.rmtree(out, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def libreoffice_pdfs(built_all, tmp_path_factory):
+    """The Khmer and bilingual NAP DOCX of ``built_all`` as LibreOffice prints them to PDF (the
+    machine's fonts), converted once: {DOCX file name: PDF path}."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice not installed")
+    out = tmp_path_factory.mktemp("lo-pdf")
+    docx = [p for name, p in built_all.items() if name.startswith("NAP-WPS_") and name.endswith(("_km.docx",
+                                                                                                "_en-km.docx"))]
+    assert len(docx) == 2
+    proc = subprocess.run([soffice, f"-env:UserInstallation={(out / 'profile').as_uri()}", "--headless",
+                           "--convert-to", "pdf", "--outdir", str(out), *map(str, docx)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return {p.name: out / (p.stem + ".pdf") for p in docx}
+
+
 # --- extracted text, once per session ---------------------------------------------------
 # Reading a Khmer PDF's text is slow (pypdf takes ~15 s on the Khmer NAP, a content-stream
 # walk ~8 s), and many test files read the same shipped files: each extractor reads each file
