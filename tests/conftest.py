@@ -1,4 +1,4 @@
-import functools
+import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -72,68 +72,76 @@ def libreoffice_pdfs(built_all, tmp_path_factory):
 
 # --- extracted text, once per session ---------------------------------------------------
 # Reading a Khmer PDF's text is slow (pypdf takes ~15 s on the Khmer NAP, a content-stream
-# walk ~8 s), and many test files read the same shipped files: each extractor reads each file
-# once per session. A file is known by its path, size and modification time, so a test that
-# writes a new PDF at a path already read gets the new file's text.
-def file_key(path) -> tuple[str, int, int]:
-    p = Path(path).resolve()
-    st = p.stat()
-    return str(p), st.st_mtime_ns, st.st_size
+# walk ~8 s), and many test files read the same shipped files: each reader reads a file once
+# per session. A file is known by its content (a test that writes a new PDF at a path already
+# read gets the new file's text; the text layer tests' own copy of a shipped PDF shares its
+# readings).
+_READ: dict[tuple, object] = {}
 
 
-@functools.lru_cache(maxsize=None)
-def _pdftotext(key: tuple, args: tuple[str, ...]) -> str:
-    return subprocess.run(["pdftotext", *args, key[0], "-"], capture_output=True, text=True, check=True).stdout
+def _digest(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def pdftotext(path, *args: str) -> str:
-    """poppler's pdftotext output for the PDF, with the given options."""
-    return _pdftotext(file_key(path), args)
+def read_once(reader, path, *args):
+    """``reader(path, *args)`` (a module-level function of a file that only reads it), computed
+    once per session for each file content and ``args``."""
+    key = (reader.__module__, reader.__qualname__, _digest(path), args)
+    if key not in _READ:
+        _READ[key] = reader(str(path), *args)
+    return _READ[key]
 
 
-def read_in_parallel(read, cache: dict, paths) -> None:
-    """Fill ``cache`` ({file_key: read(file_key)}) for the files not in it yet, one worker
-    process a CPU core: for the pure-Python readers, which would otherwise use one core."""
+def read_in_parallel(reader, paths, *args) -> None:
+    """Make ``read_once(reader, path, *args)`` answer from memory for each of ``paths``: those
+    not read yet are read now, one worker process a CPU core (for the pure-Python readers,
+    which would use one core)."""
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    todo = sorted({file_key(p) for p in paths} - set(cache), key=lambda k: -k[2])  # largest first
+    todo = {}
+    for path in sorted(paths, key=lambda p: -Path(p).stat().st_size):  # largest first
+        key = (reader.__module__, reader.__qualname__, _digest(path), args)
+        if key not in _READ:
+            todo.setdefault(key, str(path))
     workers = min(len(todo), os.cpu_count() or 1)
     if workers < 2:
         return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for key, value in zip(todo, pool.map(read, todo)):
-            cache[key] = value
+        for key, value in zip(todo, pool.map(reader, todo.values(), *([a] * len(todo) for a in args))):
+            _READ[key] = value
 
 
-_PYPDF: dict[tuple, tuple[str, ...]] = {}
+def _pdftotext(path: str, args: tuple[str, ...]) -> str:
+    return subprocess.run(["pdftotext", *args, path, "-"], capture_output=True, text=True, check=True).stdout
 
 
-def _read_pypdf(key: tuple) -> tuple[str, ...]:
+def pdftotext(path, *args: str) -> str:
+    """poppler's pdftotext output for the PDF, with the given options."""
+    return read_once(_pdftotext, path, args)
+
+
+def _pypdf(path: str) -> tuple[str, ...]:
     from pypdf import PdfReader
 
-    return tuple(page.extract_text() or "" for page in PdfReader(key[0]).pages)
+    return tuple(page.extract_text() or "" for page in PdfReader(path).pages)
 
 
 def pypdf_pages(path) -> list[str]:
     """pypdf's text of each page."""
-    key = file_key(path)
-    if key not in _PYPDF:
-        _PYPDF[key] = _read_pypdf(key)
-    return list(_PYPDF[key])
+    return list(read_once(_pypdf, path))
 
 
 def read_with_pypdf(paths) -> None:
     """pypdf reads these files now, in parallel (it takes ~15 s on the Khmer NAP)."""
-    read_in_parallel(_read_pypdf, _PYPDF, paths)
+    read_in_parallel(_pypdf, paths)
 
 
-@functools.lru_cache(maxsize=None)
-def _pdfium_pages(key: tuple) -> tuple[str, ...]:
+def _pdfium(path: str) -> tuple[str, ...]:
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(key[0])
+    doc = pdfium.PdfDocument(path)
     try:
         return tuple(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
     finally:
@@ -142,20 +150,19 @@ def _pdfium_pages(key: tuple) -> tuple[str, ...]:
 
 def pdfium_pages(path) -> list[str]:
     """pdfium's text of each page."""
-    return list(_pdfium_pages(file_key(path)))
+    return list(read_once(_pdfium, path))
 
 
-@functools.lru_cache(maxsize=None)
-def _mupdf_pages(key: tuple) -> tuple[str, ...]:
+def _mupdf(path: str) -> tuple[str, ...]:
     import pymupdf
 
-    with pymupdf.open(key[0]) as doc:
+    with pymupdf.open(path) as doc:
         return tuple(page.get_text() for page in doc)
 
 
 def mupdf_pages(path) -> list[str]:
     """MuPDF's text of each page."""
-    return list(_mupdf_pages(file_key(path)))
+    return list(read_once(_mupdf, path))
 
 
 # Defects found when the branches of this round were merged, each still to fix: expected to

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pikepdf
 
-from conftest import file_key, read_in_parallel
+from conftest import read_in_parallel, read_once
 
 
 _MARK = re.compile("[\u17B6-\u17D3\u17DD]")  # Khmer dependent vowels, signs, coeng
@@ -161,24 +161,18 @@ def lines(path: Path) -> list[tuple[int, str]]:
     ToUnicode or a repeated /ActualText): such a repeat off the baseline is dropped.
 
     Read once per session for each file (several tests read the shipped PDFs)."""
-    key = file_key(path)
-    if key not in _LINES:
-        _LINES[key] = _lines(key)
-    return list(_LINES[key])
+    return list(read_once(_lines, path))
 
 
 def read_lines(paths) -> None:
     """Read these files' lines now, in parallel (~8 s for the Khmer NAP)."""
-    read_in_parallel(_lines, _LINES, paths)
+    read_in_parallel(_lines, paths)
 
 
-_LINES: dict[tuple, tuple[tuple[int, str], ...]] = {}
-
-
-def _lines(key: tuple) -> tuple[tuple[int, str], ...]:
+def _lines(path: str) -> tuple[tuple[int, str], ...]:
     out: list[tuple[int, str]] = []
     cur_page, cur_y, buf, last = None, None, "", None
-    for s in shows(Path(key[0])):
+    for s in shows(Path(path)):
         new_line = (cur_page != s.page or cur_y is None or abs(s.y - cur_y) > 0.5 * max(s.size, 1))
         if new_line and _MARK.match(s.text) and cur_page == s.page:
             new_line = False  # a vowel or subscript drawn apart from its base: same line

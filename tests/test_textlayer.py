@@ -1,7 +1,6 @@
 """Khmer text in the PDFs extracts as it reads: poppler, pdfium and MuPDF, every Khmer PDF."""
 from __future__ import annotations
 
-import functools
 import re
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ from typing import Optional
 
 import pytest
 
-from conftest import file_key, mupdf_pages, pdfium_pages, pdftotext
+from conftest import mupdf_pages, pdfium_pages, pdftotext, read_once
 from docgen.pdf import compile_typst, to_typst
 from docgen.pdf.textlayer import fix_khmer_text, khmer_run_text
 
@@ -188,14 +187,14 @@ class Reading:
         return None
 
 
-@functools.lru_cache(maxsize=None)
-def _reading(key: tuple, extractor: str) -> Reading:
-    return Reading(Path(key[0]), extractor)
+def _reading(path: str, extractor: str) -> Reading:
+    return Reading(Path(path), extractor)
 
 
 def reading_of(path: Path, extractor: str) -> Reading:
-    """The extractor's Reading of the PDF, made once per session (tests only read it)."""
-    return _reading(file_key(path), extractor)
+    """The extractor's Reading of the PDF, made once per session for each file content (tests
+    only read it)."""
+    return read_once(_reading, path, extractor)
 
 
 def khmer_sentences(plan) -> set[str]:
@@ -269,8 +268,17 @@ def before_after(plan):
 
 @pytest.fixture(scope="session")
 def typst_text(before_after):
-    """Typst's own text of those PDFs (their ActualText, per page, in content order), read once."""
-    return {name: khmer_run_text(before.read_bytes()) for name, (before, _after) in before_after.items()}
+    """Typst's own text of those PDFs (their ActualText, per page, in content order), read once,
+    one worker process a CPU core (~6 s for the Khmer NAP)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    names = list(before_after)
+    with ProcessPoolExecutor(min(len(names), os.cpu_count() or 1),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        texts = pool.map(khmer_run_text, [before_after[name][0].read_bytes() for name in names])
+        return dict(zip(names, texts))
 
 
 def source_text(markdown: str) -> str:
