@@ -31,6 +31,7 @@ are left as they are. Same input bytes, same output bytes.
 from __future__ import annotations
 
 import io
+import operator
 import re
 import struct
 import unicodedata
@@ -101,6 +102,7 @@ def _codes(token: bytes) -> tuple[int, ...]:
     return struct.unpack(f">{len(raw) // 2}H", raw[: len(raw) // 2 * 2])
 
 
+@lru_cache(maxsize=1 << 14)
 def _text_string(token: bytes) -> str:
     """A PDF text string (UTF-16BE with BOM, else PDFDocEncoding ~ Latin-1)."""
     raw = _string_bytes(token)
@@ -760,6 +762,7 @@ class _InvisibleFont:
         self.codes: dict[str, int] = {}
         self.next_private = 0xD800          # surrogate values never stand for a BMP char
         self.marks: set[int] = set()        # codes of non-spacing marks: MARK_ADVANCE
+        self.encoded: dict[str, tuple[bytes, int]] = {}   # a word recurs: its codes are fixed
         descriptor = pdf.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/" + _glyphless.FONT_NAME),
             Flags=5, FontBBox=[0, _glyphless.DESCENT, _glyphless.ADVANCE, _glyphless.ASCENT],
@@ -779,6 +782,12 @@ class _InvisibleFont:
 
     def encode(self, text: str) -> tuple[bytes, int]:
         """Hex digits of the codes for ``text`` and their advance, in thousandths of an em."""
+        done = self.encoded.get(text)
+        if done is None:
+            done = self.encoded[text] = self._encode(text)
+        return done
+
+    def _encode(self, text: str) -> tuple[bytes, int]:
         out = []
         advance = 0
         codes = self.codes
@@ -914,6 +923,9 @@ _SILENT_OPEN = b"/Span<</ActualText<FEFF0000>>>BDC /Span<</ActualText/None>>BDC 
 _SILENT_INNER = b"/Span<</ActualText/None>>BDC "
 
 
+_EDIT_ORDER = operator.itemgetter(0, 1)
+
+
 def _rewrite_page(data: bytes, scan: _PageScan, names: dict, invisible: _InvisibleFont) -> bytes:
     """Pass 2: Khmer runs silenced, their text laid over them once in invisible glyphs."""
     runs = [r for r in scan.runs if r.khmer and r.shows[0].pre_at >= 0]
@@ -947,7 +959,7 @@ def _rewrite_page(data: bytes, scan: _PageScan, names: dict, invisible: _Invisib
             if after:
                 at = last.span.end_at if last.span is not None and last.span.end_at > 0 else last.end
                 edits.append((at, 2, at, b" " + after + b"\n"))
-    edits.sort(key=lambda e: (e[0], e[1]))
+    edits.sort(key=_EDIT_ORDER)
     out = []
     pos = 0
     for start, _, stop, text in edits:
