@@ -104,25 +104,26 @@ def docgen(*args: str) -> list[str]:
 
 def scaled_plan(src: Path, dest: Path, factor: int) -> int:
     """A copy of ``src`` with every action repeated ``factor`` times (new IDs); returns the
-    number of actions."""
+    number of actions. Each copy of a file's actions goes in a file of its own beside it,
+    as a secretariat would split a large plan (one file may hold at most 5 MiB)."""
     shutil.copytree(src, dest)
     count = 0
     for path in sorted((dest / "actions").glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         actions = doc["actions"]
-        out = []
-        for copy in range(factor):
+        count += len(actions) * factor
+        for copy in range(1, factor):
+            out = []
             for a in actions:
                 a = json.loads(json.dumps(a))  # a deep copy
-                if copy:
-                    new = f"{a['id']}_x{copy}"
-                    for ind in a.get("indicators", []):
-                        ind["id"] = ind["id"].replace(a["id"], new, 1)
-                    a["id"] = new
+                new = f"{a['id']}_x{copy}"
+                for ind in a.get("indicators", []):
+                    ind["id"] = ind["id"].replace(a["id"], new, 1)
+                a["id"] = new
                 out.append(a)
-        doc["actions"] = out
-        count += len(out)
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            copy_path = path.with_name(f"{path.stem}_copy{copy:03d}.yaml")
+            copy_path.write_text(yaml.safe_dump({**doc, "actions": out}, allow_unicode=True, sort_keys=False),
+                                 encoding="utf-8")
     return count
 
 
