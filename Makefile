@@ -27,6 +27,8 @@ $(VENV)/.installed: pyproject.toml setup.py $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c $(LOCK) -e '.[test]'
+	@echo "preparing the Word fonts (once per machine, about 15 s)"
+	$(BIN)/python -c 'from docgen.docx.fonts import prepare_latin_faces; prepare_latin_faces()'
 	@touch $@
 
 lock: $(VENV)/.installed

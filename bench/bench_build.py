@@ -7,6 +7,8 @@ the peak memory of the command and all its child processes together (resident me
 sampled). Scenarios, side by side:
 
 - cold: every document (48 files) into an empty folder
+- first build on a new machine: cold, with the Word fonts made too (once per machine)
+- Typst alone compiling the 24 PDFs' sources on every core: the floor a cold build sits on
 - no-op: the same build again, nothing changed
 - one action edited: one action's English text changed, then build
 - NAP alone: the six NAP-WPS files, cold
@@ -102,25 +104,26 @@ def docgen(*args: str) -> list[str]:
 
 def scaled_plan(src: Path, dest: Path, factor: int) -> int:
     """A copy of ``src`` with every action repeated ``factor`` times (new IDs); returns the
-    number of actions."""
+    number of actions. Each copy of a file's actions goes in a file of its own beside it,
+    as a secretariat would split a large plan (one file may hold at most 5 MiB)."""
     shutil.copytree(src, dest)
     count = 0
     for path in sorted((dest / "actions").glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         actions = doc["actions"]
-        out = []
-        for copy in range(factor):
+        count += len(actions) * factor
+        for copy in range(1, factor):
+            out = []
             for a in actions:
                 a = json.loads(json.dumps(a))  # a deep copy
-                if copy:
-                    new = f"{a['id']}_x{copy}"
-                    for ind in a.get("indicators", []):
-                        ind["id"] = ind["id"].replace(a["id"], new, 1)
-                    a["id"] = new
+                new = f"{a['id']}_x{copy}"
+                for ind in a.get("indicators", []):
+                    ind["id"] = ind["id"].replace(a["id"], new, 1)
+                a["id"] = new
                 out.append(a)
-        doc["actions"] = out
-        count += len(out)
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            copy_path = path.with_name(f"{path.stem}_copy{copy:03d}.yaml")
+            copy_path.write_text(yaml.safe_dump({**doc, "actions": out}, allow_unicode=True, sort_keys=False),
+                                 encoding="utf-8")
     return count
 
 
@@ -165,8 +168,9 @@ def main() -> int:
         shutil.copytree(args.data, data)
 
         def fresh_tmp(name: str) -> None:
-            """A cold build starts without the LibreOffice layout answers earlier runs left
-            in the temp folder (the build's own cache is in its output folder)."""
+            """A cold build starts with an empty temp folder too (the build's cache, with its
+            LibreOffice layout answers, is in its output folder; the Word fonts made once per
+            machine stay in the user's cache: see "first build on a new machine")."""
             folder = tmp / "tmp" / name
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
@@ -179,6 +183,29 @@ def main() -> int:
             return docgen("--data", str(data), "--out", str(out)), lambda: count_files(out)
         results.append(measure("cold full build", args.runs, cold, None))
         cold_out = tmp / "cold0"
+
+        def new_machine(i):
+            out = tmp / f"machine{i}"
+            shutil.rmtree(out, ignore_errors=True)
+            fresh_tmp(f"machine{i}")
+            cache_home = tmp / f"xdg{i}"
+            shutil.rmtree(cache_home, ignore_errors=True)
+            os.environ["XDG_CACHE_HOME"] = str(cache_home)
+            return docgen("--data", str(data), "--out", str(out)), lambda: count_files(out)
+        saved_cache_home = os.environ.get("XDG_CACHE_HOME")
+        results.append(measure("first build on a new machine", 1, new_machine, None,
+                               "cold, and the Word fonts made (once per machine)"))
+        if saved_cache_home is None:
+            os.environ.pop("XDG_CACHE_HOME", None)
+        else:
+            os.environ["XDG_CACHE_HOME"] = saved_cache_home
+
+        floor_src = tmp / "typst-sources"
+        subprocess.run([sys.executable, str(ROOT / "bench" / "typst_floor.py"), "prepare", str(data), str(floor_src)],
+                       check=True, stdout=subprocess.DEVNULL)
+        results.append(measure("Typst alone compiling the 24 PDFs", args.runs,
+                               lambda i: ([sys.executable, str(ROOT / "bench" / "typst_floor.py"), "compile",
+                                           str(floor_src)], 24), None, "the floor: no other stage"))
 
         def noop(i):
             os.environ["TMPDIR"] = str(tmp / "tmp" / "cold0")  # the cold build's, as a user's would be

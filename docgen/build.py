@@ -157,9 +157,10 @@ def _die_with_build(build_pid: int) -> None:
     threading.Thread(target=watch, name="watch-build", daemon=True).start()
 
 
-def _worker_init(events, lexicon_words: list[str], build_pid: int) -> None:
+def _worker_init(events, lexicon_words: list[str], build_pid: int, cache_root: Optional[str]) -> None:
     global _events
     _events = events
+    cache.use(Path(cache_root) if cache_root else None)  # the build's cache: text layers, layouts
     _die_with_build(build_pid)
     khmer.adopt_lexicon(lexicon_words)  # the plan's own Khmer terms, for line breaking
 
@@ -235,7 +236,8 @@ def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_
     errors, paths, tasks = [], [], []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(events, sorted(khmer.lexicon().words), os.getpid()), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
+                                 initargs=(events, sorted(khmer.lexicon().words), os.getpid(),
+                                           str(cache.root()) if cache.root() else None), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
             for job in jobs:
                 order = sorted(job.formats, key=lambda f: f != "pdf")  # PDFs (the slower) first
                 tasks.append((job, pool.submit(_worker_job, job, order, out_dir, carry_comments,

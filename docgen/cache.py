@@ -31,6 +31,11 @@ def use(root: Optional[Path]) -> None:
     _root = Path(root) if root is not None else None
 
 
+def root() -> Optional[Path]:
+    """The folder entries are kept in on disk (None: memory only)."""
+    return _root
+
+
 def digest(*parts: Union[str, bytes]) -> str:
     h = hashlib.sha256()
     for part in parts:

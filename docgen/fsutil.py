@@ -27,3 +27,20 @@ def atomic_write_bytes(path: Path, data: bytes, what: str = "file") -> None:
             raise
     except OSError as exc:
         raise DocgenError(f"{path}: cannot write the {what}: {exc}") from None
+
+
+def user_cache_dir(name: str) -> Path:
+    """A folder of this user's that outlives builds and reboots, for what is costly to make
+    and depends only on installed files ($XDG_CACHE_HOME/docgen/<name>, by default
+    ~/.cache/docgen/<name>); the temp folder when that cannot be written."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    for root in (Path(base) / "docgen", Path(tempfile.gettempdir()) / f"docgen-cache-{os.getuid()}"):
+        folder = root / name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if os.access(folder, os.W_OK):
+                return folder
+        except OSError:
+            continue
+    raise DocgenError(f"no writable cache folder for {name} (tried {base} and the temp folder)",
+                      hint="set XDG_CACHE_HOME to a folder you can write")

@@ -57,3 +57,27 @@ def test_a_chart_is_compiled_once_for_the_same_content(fresh, monkeypatch):
     assert render_chart([Bar("Ministries", 10, 6, 4)], **args) == one and len(calls) == 1
     assert render_chart([Bar("Ministries", 11, 7, 4)], **args) != one and len(calls) == 2
     assert one.startswith(b"\x89PNG")
+
+
+def test_the_build_workers_keep_their_results_in_the_build_cache(tmp_path, monkeypatch):
+    """The worker processes write the text layer (and the DOCX layout answers, when
+    LibreOffice is there) into the output folder's cache, where the next build finds them."""
+    from pathlib import Path
+
+    from docgen import build
+
+    monkeypatch.setattr(build, "PARALLEL", "processes")
+    data = Path(__file__).resolve().parent.parent / "plan_data"
+    build.build(data, ["tor"], ["km"], ["pdf", "docx"], tmp_path, log=lambda *_: None)
+    root = tmp_path / build.CACHE_DIR
+    assert len(list((root / "khmer-text").iterdir())) == 1
+    if build_has_layout():
+        assert len(list((root / "docx-layout").iterdir())) == 1
+
+
+def build_has_layout() -> bool:
+    import os
+
+    from docgen.docx import layout
+
+    return os.environ.get(layout.SWITCH_ENV, "").lower() not in ("off", "0", "no", "false") and layout._client.available()

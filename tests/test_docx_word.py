@@ -186,10 +186,15 @@ def test_toc_without_layout_keeps_entries_without_numbers(built):
 
 
 def test_layout_is_cached_by_content(monkeypatch, tmp_path):
+    from docgen import cache
+
     calls = []
-    monkeypatch.setattr(layout, "_cache_dir", lambda: tmp_path)
+    monkeypatch.setattr(cache, "_root", tmp_path)  # the build's cache folder
+    monkeypatch.setattr(cache, "_memory", {})
     monkeypatch.setattr(layout._client, "ask", lambda req: calls.append(req) or {"pages": {"A": 3}, "page_count": 9})
     assert layout.layout(b"docx-bytes", ["A"]) == {"pages": {"A": 3}, "page_count": 9}
+    assert len(list((tmp_path / "docx-layout").iterdir())) == 1
+    monkeypatch.setattr(cache, "_memory", {})  # a later build: from disk
     assert layout.layout(b"docx-bytes", ["A"]) == {"pages": {"A": 3}, "page_count": 9}
     assert len(calls) == 1
     layout.layout(b"other-bytes", ["A"])

@@ -17,10 +17,9 @@ embedding); restricted and bitmap-only fonts are left out.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
-import os
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from docgen.fsutil import atomic_write_bytes
+from docgen.fsutil import atomic_write_bytes, user_cache_dir
 
 from .ooxml import CT_NS, R_NS, REL_NS, W_NS, parse, serialize, w
 
@@ -84,9 +83,8 @@ def obfuscate(data: bytes, key: str) -> bytes:
 
 # --------------------------------------------------------------------------- font files
 def _cache_dir() -> Path:
-    d = Path(tempfile.gettempdir()) / f"docgen-embed-fonts-{os.getuid() if hasattr(os, 'getuid') else 0}"
-    d.mkdir(mode=0o700, exist_ok=True)
-    return d
+    # Made once per machine and user (about 5 s a face), whatever the build folder
+    return user_cache_dir("word-fonts")
 
 
 def _noto_sans_dir() -> Path | None:
@@ -101,16 +99,29 @@ def _noto_sans_dir() -> Path | None:
 def _static_instance(source: Path, weight: int) -> bytes:
     """A static ``weight`` instance of a variable font, cut to LATIN_RANGES."""
     import fontTools
+
+    raw = source.read_bytes()
+    key = hashlib.sha256(raw + f"|{weight}|{LATIN_RANGES}|{fontTools.version}|fixed-timestamp".encode()).hexdigest()[:32]
+    cached = _cache_dir() / f"{key}.ttf"
+    if cached.exists():
+        return cached.read_bytes()
+    # The build's workers all need the faces at once: one makes them, the others wait
+    with open(cached.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if cached.exists():
+            return cached.read_bytes()
+        data = _make_static_instance(raw, weight)
+        atomic_write_bytes(cached, data, "embedded font cache")
+    return data
+
+
+def _make_static_instance(raw: bytes, weight: int) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
     from fontTools.varLib.instancer import instantiateVariableFont
 
-    raw = source.read_bytes()
-    key = hashlib.sha256(raw + f"|{weight}|{LATIN_RANGES}|{fontTools.version}".encode()).hexdigest()[:32]
-    cached = _cache_dir() / f"{key}.ttf"
-    if cached.exists():
-        return cached.read_bytes()
-    font = TTFont(io.BytesIO(raw))
+    # recalcTimestamp off: the same source gives the same bytes on every machine
+    font = TTFont(io.BytesIO(raw), recalcTimestamp=False)
     opts = subset.Options()
     opts.layout_features = ["*"]
     opts.name_IDs = ["*"]
@@ -125,33 +136,45 @@ def _static_instance(source: Path, weight: int) -> bytes:
         font = instantiateVariableFont(font, limits, updateFontNames=True)
     out = io.BytesIO()
     font.save(out)
-    data = out.getvalue()
-    atomic_write_bytes(cached, data, "embedded font cache")
-    return data
+    return out.getvalue()
 
 
 _latin_lock = threading.Lock()
 _latin: dict[str, tuple[Face, ...]] = {}
 
 
-def latin_faces(family: str) -> tuple[Face, ...]:
-    """The four faces of the Latin font, if it is Noto Sans from fontpkg-noto-sans."""
+def _latin_sources(family: str) -> list[tuple[str, Path, int]]:
+    """(face, variable font file, weight) of each of the four faces, if the family is Noto
+    Sans from fontpkg-noto-sans."""
     folder = _noto_sans_dir()
     if family != "Noto Sans" or folder is None:
-        return ()
+        return []
     upright = sorted(folder.glob("NotoSans[[]*.ttf")) or sorted(folder.glob("NotoSans-Regular*.ttf"))
     italic = sorted(folder.glob("NotoSans-Italic*.ttf"))
     if not upright:
-        return ()
+        return []
+    return [("Regular", upright[0], 400), ("Bold", upright[0], 700),
+            ("Italic", (italic or upright)[0], 400), ("BoldItalic", (italic or upright)[0], 700)]
+
+
+def latin_faces(family: str) -> tuple[Face, ...]:
+    """The four faces of the Latin font, if it is Noto Sans from fontpkg-noto-sans."""
     with _latin_lock:
         if family not in _latin:
-            faces = []
-            for face, source, weight in (("Regular", upright[0], 400), ("Bold", upright[0], 700),
-                                         ("Italic", (italic or upright)[0], 400),
-                                         ("BoldItalic", (italic or upright)[0], 700)):
-                faces.append(Face(family, face, _static_instance(source, weight)))
-            _latin[family] = tuple(faces)
+            _latin[family] = tuple(Face(family, face, _static_instance(source, weight))
+                                   for face, source, weight in _latin_sources(family))
         return _latin[family]
+
+
+def prepare_latin_faces(family: str = "Noto Sans", workers: int = 2) -> None:
+    """Make the static faces ahead of the first build, side by side (``make install``
+    does: they cost about 5 s each, once per machine)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    sources = _latin_sources(family)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(_static_instance, [s for _, s, _ in sources], [w for _, _, w in sources]):
+            pass
 
 
 def khmer_face(family: str) -> Face | None:

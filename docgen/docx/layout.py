@@ -5,8 +5,8 @@ soffice for the whole build, whichever process asks: the build's worker processe
 connect to it over a Unix socket named after the build's session (the process that
 imported this module first, passed to the workers in DOCGEN_LAYOUT_SESSION). It is
 started on the first request and closed when the build ends (or its process is gone).
-Answers are cached on disk by the DOCX's content hash, so an unchanged document skips
-LibreOffice altogether. Without LibreOffice (or UNO) :func:`layout` returns None and the
+Answers are kept in the build's cache by the DOCX's content hash, so an unchanged
+document skips LibreOffice altogether. Without LibreOffice (or UNO) :func:`layout` returns None and the
 TOC keeps its entries without page numbers.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-from docgen.fsutil import atomic_write_bytes
+from docgen.cache import cached
 
 HELPER = Path(__file__).resolve().parent / "lo_helper.py"
 # Part of the cache key and the socket's name: a changed helper never reuses old answers.
@@ -86,7 +86,7 @@ class _Client:
     @staticmethod
     def socket_path() -> Path:
         session = os.environ.get(SESSION_ENV) or str(os.getpid())
-        return _cache_dir() / f"lo-{HELPER_VERSION}-{session}.sock"
+        return _runtime_dir() / f"lo-{HELPER_VERSION}-{session}.sock"
 
     @staticmethod
     def _exchange(path: Path, request: dict, timeout: float) -> dict:
@@ -179,7 +179,8 @@ def close() -> None:
 atexit.register(close)
 
 
-def _cache_dir() -> Path:
+def _runtime_dir() -> Path:
+    """Where the build's layout server has its socket (and its pid and lock files)."""
     d = Path(tempfile.gettempdir()) / f"docgen-layout-{os.getuid() if hasattr(os, 'getuid') else 0}"
     d.mkdir(mode=0o700, exist_ok=True)
     return d
@@ -192,26 +193,30 @@ def cache_key(docx: bytes, bookmarks: list[str]) -> str:
     return h.hexdigest()[:40]
 
 
+class _NoLayout(Exception):
+    """LibreOffice gave no answer: nothing to cache."""
+
+
 def layout(docx: bytes, bookmarks: list[str]) -> dict | None:
     """``{"pages": {bookmark: page}, "page_count": n}`` from LibreOffice, or None."""
     if _switched_off():
         return None
-    key = cache_key(docx, bookmarks)
-    cached = _cache_dir() / f"{key}.json"
+
+    def ask() -> bytes:
+        with tempfile.TemporaryDirectory(prefix="docgen-layout-") as tmp:
+            path = Path(tmp) / "document.docx"
+            path.write_bytes(docx)
+            answer = _client.ask({"docx": str(path), "bookmarks": bookmarks})
+        if answer is None:
+            raise _NoLayout
+        result = {"pages": {k: int(v) for k, v in answer["pages"].items()},
+                  "page_count": int(answer["page_count"])}
+        return json.dumps(result, sort_keys=True).encode("utf-8")
+
     try:
-        return json.loads(cached.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
-    with tempfile.TemporaryDirectory(prefix="docgen-layout-") as tmp:
-        path = Path(tmp) / "document.docx"
-        path.write_bytes(docx)
-        answer = _client.ask({"docx": str(path), "bookmarks": bookmarks})
-    if answer is None:
+        return json.loads(cached("docx-layout", cache_key(docx, bookmarks), ask))
+    except _NoLayout:
         return None
-    result = {"pages": {k: int(v) for k, v in answer["pages"].items()},
-              "page_count": int(answer["page_count"])}
-    atomic_write_bytes(cached, json.dumps(result, sort_keys=True).encode("utf-8"), "layout cache")
-    return result
 
 
 def page_numbers(docx: bytes, bookmarks: list[str]) -> dict[str, int] | None:

@@ -31,6 +31,7 @@ are left as they are. Same input bytes, same output bytes.
 from __future__ import annotations
 
 import io
+import operator
 import re
 import struct
 import unicodedata
@@ -46,6 +47,11 @@ __all__ = ["fix_khmer_text", "khmer_run_text", "TEXTLAYER_VERSION"]
 TEXTLAYER_VERSION = "textlayer-4"
 
 _KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
+
+
+@lru_cache(maxsize=1 << 14)
+def _is_khmer(text: str) -> bool:
+    return _KHMER.search(text) is not None
 
 # --- one content-stream operation per match -------------------------------------------
 _STR = rb"\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*\)"
@@ -96,6 +102,7 @@ def _codes(token: bytes) -> tuple[int, ...]:
     return struct.unpack(f">{len(raw) // 2}H", raw[: len(raw) // 2 * 2])
 
 
+@lru_cache(maxsize=1 << 14)
 def _text_string(token: bytes) -> str:
     """A PDF text string (UTF-16BE with BOM, else PDFDocEncoding ~ Latin-1)."""
     raw = _string_bytes(token)
@@ -223,7 +230,6 @@ class _Cluster:
     across: float = 0.0
     direction: tuple = (1.0, 0.0)
     scale: float = 1.0             # page units per text-space unit along the baseline
-    matrix: tuple = _IDENTITY      # text matrix at the origin (for the invisible copy)
     dropped: bool = False
 
 
@@ -541,20 +547,20 @@ class _PageScan:
                         advanced = advance
                 x += advance
         tm = self.tm
-        trm = _mul(tm, gs["ctm"])
-        a, b, c, d, e, f = trm
+        a, b, c, d, e, f = _mul(tm, gs["ctm"])
         norm = (a * a + b * b) ** 0.5 or 1.0
         ux, uy = a / norm, b / norm
-        ta, tb, tc_, td, te, tf = tm
+        direction = (round(ux, 3), round(uy, 3))
         for cl in clusters:
-            px0, py0 = cl.x0 * a + cl.rise * c + e, cl.x0 * b + cl.rise * d + f
-            px1, py1 = cl.x1 * a + cl.rise * c + e, cl.x1 * b + cl.rise * d + f
-            cl.along0, cl.along1 = px0 * ux + py0 * uy, px1 * ux + py1 * uy
+            x0, x1, r = cl.x0, cl.x1, cl.rise
+            px0, py0 = x0 * a + r * c + e, x0 * b + r * d + f
+            cl.along0 = px0 * ux + py0 * uy
+            cl.along1 = (x1 * a + r * c + e) * ux + (x1 * b + r * d + f) * uy
             cl.across = -px0 * uy + py0 * ux
-            cl.direction = (round(ux, 3), round(uy, 3))
+            cl.direction = direction
             cl.scale = norm
-            cl.matrix = (ta, tb, tc_, td, te + cl.x0 * ta + cl.rise * tc_, tf + cl.x0 * tb + cl.rise * td)
-        tm_after = _mul((1.0, 0.0, 0.0, 1.0, x, 0.0), tm)
+        ta, tb, tc_, td, te, tf = tm
+        tm_after = (ta, tb, tc_, td, x * ta + te, x * tb + tf)  # the pen moved by x along the baseline
         pre_at, pre_ids, pre_version = self.pre or (m.start("args"), state_ids, self.tm_version)
         if span is not None and span.open_at > pre_at:
             pre_at = -1                 # the span opened before its preamble: no room outside it
@@ -567,10 +573,7 @@ class _PageScan:
         if span is not None:
             span.shows.append(show)
         if not self.run.khmer:
-            for cl in clusters:
-                if cl.text and _KHMER.search(cl.text):
-                    self.run.khmer = True
-                    break
+            self.run.khmer = any(_is_khmer(cl.text) for cl in clusters)
         self.shows.append(show)
         self.previous = show
         self.tm = tm_after
@@ -591,14 +594,9 @@ def _cover(kept: _Cluster, piece: _Cluster) -> None:
     """Let ``kept`` (its text) reach over the place of a piece of it that was dropped."""
     lo, hi = min(piece.along0, piece.along1), max(piece.along0, piece.along1)
     if hi > kept.along1:
-        kept.x1 += (hi - kept.along1) / kept.scale
         kept.along1 = hi
     if lo < kept.along0:
-        shift = (kept.along0 - lo) / kept.scale
-        kept.x0 -= shift
         kept.along0 = lo
-        a, b, c, d, e, f = kept.matrix
-        kept.matrix = (a, b, c, d, e - shift * a, f - shift * b)
 
 
 def _drop_repeated_pieces(shows: list[_Show]) -> None:
@@ -679,7 +677,6 @@ def _close_gaps(shows: list[_Show]) -> None:
                 size = max(previous.size, c.size)
                 gap = c.along0 - previous.along1
                 if 0 < gap <= 0.5 * size and abs(previous.across - c.across) < 0.1 * size:
-                    previous.x1 += gap / previous.scale
                     previous.along1 = c.along0
             previous = c
 
@@ -765,6 +762,7 @@ class _InvisibleFont:
         self.codes: dict[str, int] = {}
         self.next_private = 0xD800          # surrogate values never stand for a BMP char
         self.marks: set[int] = set()        # codes of non-spacing marks: MARK_ADVANCE
+        self.encoded: dict[str, tuple[bytes, int]] = {}   # a word recurs: its codes are fixed
         descriptor = pdf.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/" + _glyphless.FONT_NAME),
             Flags=5, FontBBox=[0, _glyphless.DESCENT, _glyphless.ADVANCE, _glyphless.ASCENT],
@@ -784,6 +782,12 @@ class _InvisibleFont:
 
     def encode(self, text: str) -> tuple[bytes, int]:
         """Hex digits of the codes for ``text`` and their advance, in thousandths of an em."""
+        done = self.encoded.get(text)
+        if done is None:
+            done = self.encoded[text] = self._encode(text)
+        return done
+
+    def _encode(self, text: str) -> tuple[bytes, int]:
         out = []
         advance = 0
         codes = self.codes
@@ -919,6 +923,9 @@ _SILENT_OPEN = b"/Span<</ActualText<FEFF0000>>>BDC /Span<</ActualText/None>>BDC 
 _SILENT_INNER = b"/Span<</ActualText/None>>BDC "
 
 
+_EDIT_ORDER = operator.itemgetter(0, 1)
+
+
 def _rewrite_page(data: bytes, scan: _PageScan, names: dict, invisible: _InvisibleFont) -> bytes:
     """Pass 2: Khmer runs silenced, their text laid over them once in invisible glyphs."""
     runs = [r for r in scan.runs if r.khmer and r.shows[0].pre_at >= 0]
@@ -952,7 +959,7 @@ def _rewrite_page(data: bytes, scan: _PageScan, names: dict, invisible: _Invisib
             if after:
                 at = last.span.end_at if last.span is not None and last.span.end_at > 0 else last.end
                 edits.append((at, 2, at, b" " + after + b"\n"))
-    edits.sort(key=lambda e: (e[0], e[1]))
+    edits.sort(key=_EDIT_ORDER)
     out = []
     pos = 0
     for start, _, stop, text in edits:
