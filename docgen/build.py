@@ -20,8 +20,10 @@ imported.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import importlib
+import itertools
 import os
 import shutil
 import threading
@@ -106,7 +108,8 @@ def _timestamp(date: dt.date) -> int:
 # (tests that replace the backends, or debugging: DOCGEN_PARALLEL=threads).
 PARALLEL = os.environ.get("DOCGEN_PARALLEL", "processes")
 # What a worker process imports before the first job (it forks each worker from there).
-_WORKER_PRELOAD = ["docgen.build", "docgen.documents", "docgen.docx", "docgen.pdf", "docgen.review.carry", "lxml.etree"]
+_WORKER_PRELOAD = ["docgen.build", "docgen.documents", "docgen.docx", "docgen.pdf", "docgen.pdf.textlayer",
+                   "docgen.review.carry", "lxml.etree", "pikepdf", "typst", "fontTools.ttLib"]
 
 
 def _write_one(job: Job, fmt: str, out_dir: Path, writer: Callable, carry: Optional[Callable],
@@ -208,6 +211,14 @@ def _worker_context():
     return ctx
 
 
+def _in_fresh_worker(pool_args: dict, args: tuple):
+    """One job in a worker process of its own, ended when the job is done."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, **pool_args) as pool:
+        return pool.submit(_worker_job, *args).result()
+
+
 def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_comments: bool,
                           workers: int, progress: Progress) -> list[Path]:
     """Each job in a worker process: Python work (AST transforms, DOCX post-processing,
@@ -231,17 +242,33 @@ def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_
             else:
                 progress.failed(name)
 
+    jobs = iter(jobs)
+    first = next(jobs, None)  # judged by the first document (the NAP, in a full build)
+    if first is None:
+        return []
+    pool_args = dict(mp_context=ctx, initializer=_worker_init,
+                     initargs=(events, sorted(khmer.lexicon().words), os.getpid(),
+                               str(cache.root()) if cache.root() else None))
     listener = threading.Thread(target=relay, daemon=True)
     listener.start()
     errors, paths, tasks = [], [], []
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(events, sorted(khmer.lexicon().words), os.getpid(),
-                                           str(cache.root()) if cache.root() else None), max_tasks_per_child=MAX_JOBS_PER_WORKER) as pool:
-            for job in jobs:
+        with contextlib.ExitStack() as stack:
+            if len(first.markdown) > LARGE_MARKDOWN:
+                # a pool of one per job: max_tasks_per_child=1 can deadlock (CPython gh-115634)
+                threads = stack.enter_context(ThreadPoolExecutor(max_workers=workers))
+
+                def submit(*args):
+                    return threads.submit(_in_fresh_worker, pool_args, args)
+            else:
+                pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, **pool_args))
+
+                def submit(*args):
+                    return pool.submit(_worker_job, *args)
+            for job in itertools.chain([first], jobs):
                 order = sorted(job.formats, key=lambda f: f != "pdf")  # PDFs (the slower) first
-                tasks.append((job, pool.submit(_worker_job, job, order, out_dir, carry_comments,
-                                               plan if carry_comments else None, dict(os.environ), dict(BACKENDS))))
+                tasks.append((job, submit(job, order, out_dir, carry_comments, plan if carry_comments else None,
+                                          dict(os.environ), dict(BACKENDS))))
             for job, fut in tasks:
                 try:
                     results = fut.result()
@@ -261,11 +288,11 @@ def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_
     return paths
 
 
-# Jobs per worker process before it is replaced (None: it serves the whole build). The
-# workers live for the build: pandoc runs as its own process anyway, a worker's memory is
-# bounded by its largest document, and a stage's helper (LibreOffice for the DOCX layout)
-# starts once per worker instead of once per document.
-MAX_JOBS_PER_WORKER = None
+# A worker serves the whole build (a fresh one costs ~150 ms: Khmer model, fonts), unless
+# a document is large: Typst keeps what it memoised in a compile until its process ends
+# (typst-py never evicts its cache), about 1 GB after a 330-action NAP, so with large
+# documents each job gets a fresh worker and its memory goes back when it is done.
+LARGE_MARKDOWN = 400_000  # characters; the 33-action NAP has about 100,000
 
 
 def convert(jobs: Iterable[Job], out_dir: Path, plan: Plan, formats: Sequence[str], carry_comments: bool = False,

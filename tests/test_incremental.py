@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 import re
 import shutil
 from pathlib import Path
@@ -180,3 +181,20 @@ def test_workers_see_the_callers_environment(data, tmp_path, monkeypatch):
     with pytest.raises(B.DocgenError) as exc:
         B.build(data, ["nap"], ["en"], ["pdf"], tmp_path / "b", log=lambda *_: None)
     assert "DOCGEN_TEST_MARK=seen" in str(exc.value)
+
+
+def _worker_pids(data, out, monkeypatch) -> list[str]:
+    """The process each PDF was written in."""
+    monkeypatch.setitem(B.BACKENDS, "pdf", ("_pid_backend", "write_pdf"))
+    monkeypatch.setattr(B, "PARALLEL", "processes")
+    paths = B.build(data, list(documents.DOCUMENTS), ["en", "km", "en-km"], ["pdf"], out, log=lambda *_: None)
+    return [p.read_text() for p in paths]
+
+
+def test_workers_serve_the_build_unless_its_documents_are_large(data, tmp_path, monkeypatch):
+    pids = _worker_pids(data, tmp_path / "small", monkeypatch)
+    assert len(pids) >= 6 and len(set(pids)) <= min(len(pids), os.cpu_count() or 2)  # the workers serve all
+    # large documents: each job in a fresh worker, whose memory (Typst's caches) goes back after it
+    monkeypatch.setattr(B, "LARGE_MARKDOWN", 0)
+    pids = _worker_pids(data, tmp_path / "large", monkeypatch)
+    assert len(set(pids)) == len(pids) >= 6
