@@ -317,7 +317,7 @@ def chart(results: list[Result], path: Path) -> None:
     import typst
 
     rows = [{"name": r.name, "seconds": r.seconds, "seconds_text": f"{r.seconds:.2f}", "mib": round(r.peak / 2**20),
-             "baseline": r.name.startswith("LibreOffice")} for r in results]
+             "baseline": r.name.startswith(("LibreOffice", "Typst alone"))} for r in results]
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "chart.typ"
         src.write_text(_CHART, encoding="utf-8")

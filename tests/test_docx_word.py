@@ -236,6 +236,32 @@ def test_restricted_fonts_are_not_embedded():
     assert not embeddable(b"not a font")
 
 
+def test_the_workers_make_the_word_faces_side_by_side(tmp_path, monkeypatch):
+    """A face another process is making is taken last (the workers of a first build make the
+    four faces at once instead of one after the other), and waited for."""
+    import fcntl
+    import threading
+
+    from docgen.docx import fonts
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(fonts, "_latin", {})
+    made = []
+    monkeypatch.setattr(fonts, "_make_static_instance", lambda raw, weight: made.append((raw, weight)) or b"%d" % weight)
+    sources = fonts._latin_sources("Noto Sans")
+    if not sources:
+        pytest.skip("fontpkg-noto-sans not installed")
+    _, bold_source, _ = sources[1]
+    lock = open(fonts._instance_path(bold_source.read_bytes(), 700).with_suffix(".lock"), "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # another worker is making the bold face
+    assert fonts._static_instance(bold_source, 700, wait=False) is None
+    threading.Timer(0.3, lock.close).start()  # ... and gives up on it
+    faces = fonts.latin_faces("Noto Sans")
+    assert [f.face for f in faces] == ["Regular", "Bold", "Italic", "BoldItalic"]
+    assert [f.data for f in faces] == [b"400", b"700", b"400", b"700"]
+    assert len(made) == 4 and made[-1] == (bold_source.read_bytes(), 700)  # made last, once the lock was free
+
+
 @pytest.mark.parametrize("key", [("NAP-WPS", "en"), ("NAP-WPS", "km"), ("NAP-WPS", "en-km"), ("ToR", "km")])
 def test_fonts_embedded_as_obfuscated_parts(built, key):
     from fontTools.ttLib import TTFont

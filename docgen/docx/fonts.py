@@ -96,18 +96,26 @@ def _noto_sans_dir() -> Path | None:
     return root / "files" if (root / "files").is_dir() else root
 
 
-def _static_instance(source: Path, weight: int) -> bytes:
-    """A static ``weight`` instance of a variable font, cut to LATIN_RANGES."""
+def _instance_path(raw: bytes, weight: int) -> Path:
     import fontTools
 
-    raw = source.read_bytes()
     key = hashlib.sha256(raw + f"|{weight}|{LATIN_RANGES}|{fontTools.version}|fixed-timestamp".encode()).hexdigest()[:32]
-    cached = _cache_dir() / f"{key}.ttf"
+    return _cache_dir() / f"{key}.ttf"
+
+
+def _static_instance(source: Path, weight: int, wait: bool = True) -> bytes | None:
+    """A static ``weight`` instance of a variable font, cut to LATIN_RANGES (None, unless
+    ``wait``, while another process is making it)."""
+    raw = source.read_bytes()
+    cached = _instance_path(raw, weight)
     if cached.exists():
         return cached.read_bytes()
-    # The build's workers all need the faces at once: one makes them, the others wait
+    # The build's workers all need the faces at once: one makes each, the others wait
     with open(cached.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return None
         if cached.exists():
             return cached.read_bytes()
         data = _make_static_instance(raw, weight)
@@ -161,8 +169,11 @@ def latin_faces(family: str) -> tuple[Face, ...]:
     """The four faces of the Latin font, if it is Noto Sans from fontpkg-noto-sans."""
     with _latin_lock:
         if family not in _latin:
-            _latin[family] = tuple(Face(family, face, _static_instance(source, weight))
-                                   for face, source, weight in _latin_sources(family))
+            sources = _latin_sources(family)
+            # a face another worker is making is taken last, so the workers make them side by side
+            made = [_static_instance(source, weight, wait=False) for _, source, weight in sources]
+            _latin[family] = tuple(Face(family, face, data or _static_instance(source, weight))
+                                   for (face, source, weight), data in zip(sources, made))
         return _latin[family]
 
 
