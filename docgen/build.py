@@ -160,10 +160,10 @@ def _die_with_build(build_pid: int) -> None:
     threading.Thread(target=watch, name="watch-build", daemon=True).start()
 
 
-def _worker_init(events, lexicon_words: list[str], build_pid: int, cache_root: Optional[str]) -> None:
+def _worker_init(events, lexicon_words: list[str], build_pid: int, cache_root: Optional[Path]) -> None:
     global _events
     _events = events
-    cache.use(Path(cache_root) if cache_root else None)  # the build's cache: text layers, layouts
+    cache.use(cache_root)  # the build's cache: text layers, layouts
     _die_with_build(build_pid)
     khmer.adopt_lexicon(lexicon_words)  # the plan's own Khmer terms, for line breaking
 
@@ -247,8 +247,7 @@ def _convert_in_processes(jobs: Iterable[Job], out_dir: Path, plan: Plan, carry_
     if first is None:
         return []
     pool_args = dict(mp_context=ctx, initializer=_worker_init,
-                     initargs=(events, sorted(khmer.lexicon().words), os.getpid(),
-                               str(cache.root()) if cache.root() else None))
+                     initargs=(events, sorted(khmer.lexicon().words), os.getpid(), cache.root()))
     listener = threading.Thread(target=relay, daemon=True)
     listener.start()
     errors, paths, tasks = [], [], []

@@ -79,14 +79,23 @@ def libreoffice_pdfs(built_all, tmp_path_factory):
 _READ: dict[tuple, object] = {}
 
 
-def _digest(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+_DIGESTS: dict[tuple, str] = {}
+
+
+def _key(reader, path, args: tuple) -> tuple:
+    """What a reading depends on: the reader, the file's content (hashed once while the file
+    is unchanged) and the reader's options."""
+    st = Path(path).stat()
+    stamp = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if stamp not in _DIGESTS:
+        _DIGESTS[stamp] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return reader.__module__, reader.__qualname__, _DIGESTS[stamp], args
 
 
 def read_once(reader, path, *args):
     """``reader(path, *args)`` (a module-level function of a file that only reads it), computed
     once per session for each file content and ``args``."""
-    key = (reader.__module__, reader.__qualname__, _digest(path), args)
+    key = _key(reader, path, args)
     if key not in _READ:
         _READ[key] = reader(str(path), *args)
     return _READ[key]
@@ -102,7 +111,7 @@ def read_in_parallel(reader, paths, *args) -> None:
 
     todo = {}
     for path in sorted(paths, key=lambda p: -Path(p).stat().st_size):  # largest first
-        key = (reader.__module__, reader.__qualname__, _digest(path), args)
+        key = _key(reader, path, args)
         if key not in _READ:
             todo.setdefault(key, str(path))
     workers = min(len(todo), os.cpu_count() or 1)
